@@ -1,1 +1,0 @@
-//! Helpers for driving the real guardian binary.
