@@ -52,3 +52,29 @@ pub struct Edit {
     pub range: Range<usize>,
     pub replacement: String,
 }
+
+/// Applies non-overlapping edits to `text` and returns the new text.
+///
+/// Edits are applied from the last to the first, so every range refers to the
+/// original text. An edit whose range is out of bounds or overlaps the next
+/// one is skipped rather than corrupting the result.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|edit| (edit.range.start, edit.range.end));
+
+    let mut result = text.to_owned();
+    let mut next_start = text.len();
+    for edit in sorted.into_iter().rev() {
+        let fits = edit.range.start <= edit.range.end
+            && edit.range.end <= next_start
+            && text.is_char_boundary(edit.range.start)
+            && text.is_char_boundary(edit.range.end);
+        if !fits {
+            tracing::warn!(start = edit.range.start, end = edit.range.end, "skipped an edit that does not fit the text");
+            continue;
+        }
+        result.replace_range(edit.range.clone(), &edit.replacement);
+        next_start = edit.range.start;
+    }
+    result
+}

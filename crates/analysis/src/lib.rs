@@ -6,12 +6,20 @@
 //! it and can never disagree. Analysis never fails on broken code: tree-sitter
 //! recovers from syntax errors and the checks read whatever parsed.
 
+mod checks;
 mod document;
+mod engine;
 mod finding;
+mod fixes;
 mod line_index;
+mod semantic;
+mod suppression;
 
-pub use document::{Document, EditError};
-pub use finding::{Edit, Finding, Fix, FixKind, Related};
+pub use document::{Document, EditBatch, EditError};
+pub use engine::AnalyzeOptions;
+pub use finding::{Edit, Finding, Fix, FixKind, Related, apply_edits};
+pub use jiff::civil::Date;
+pub use suppression::{EXPIRED_SUPPRESSION, INVALID_SUPPRESSION};
 pub use guardian_policy::{Policy, SectionId, Severity};
 pub use line_index::{LineCol, LineIndex, PositionEncoding};
 
@@ -33,7 +41,14 @@ pub struct CheckInfo {
 
 /// Returns every built-in check.
 pub fn catalog() -> &'static [CheckInfo] {
-    &[]
+    static CATALOG: std::sync::LazyLock<Vec<CheckInfo>> =
+        std::sync::LazyLock::new(|| checks::CheckId::ALL.iter().map(|check| *check.info()).collect());
+    &CATALOG
+}
+
+/// Returns the catalog entry of the check called `name`.
+pub fn check_info(name: &str) -> Option<&'static CheckInfo> {
+    checks::CheckId::from_name(name).map(checks::CheckId::info)
 }
 
 /// Returns the catalog in the shape the policy loader needs.
@@ -49,6 +64,23 @@ pub fn known_checks() -> Vec<guardian_policy::KnownCheck> {
 /// `path` is the file's path relative to the workspace root, with `/`
 /// separators; `files:` and `fileMatchPattern` globs are matched against it.
 pub fn analyze(document: &Document, path: &Path, policy: &Policy) -> Vec<Finding> {
-    let _ = (document, path, policy);
-    Vec::new()
+    analyze_with(document, path, policy, &AnalyzeOptions::default())
+}
+
+/// Analyzes one document under a policy, with explicit options such as the date.
+pub fn analyze_with(document: &Document, path: &Path, policy: &Policy, options: &AnalyzeOptions) -> Vec<Finding> {
+    engine::analyze_tree(document.text(), document.tree(), path, policy, options)
+}
+
+/// Analyzes source text together with the tree-sitter tree parsed from it.
+///
+/// For callers that parse themselves; `tree` must come from exactly `source`.
+pub fn analyze_parsed(
+    source: &str,
+    tree: &tree_sitter::Tree,
+    path: &Path,
+    policy: &Policy,
+    options: &AnalyzeOptions,
+) -> Vec<Finding> {
+    engine::analyze_tree(source, tree, path, policy, options)
 }

@@ -10,11 +10,35 @@
 //! [`PolicyProblem`] that points at the block, and the rest of the policy still
 //! loads. Nothing in this crate panics on user Markdown.
 
+mod binding;
+mod bundled;
+mod discovery;
+mod document;
+mod front_matter;
+mod globs;
+mod layering;
+mod line_index;
 mod model;
+mod problems;
+mod references;
+mod rule_block;
+mod sections;
+mod unmatched_patterns;
+mod yaml_errors;
 
-pub use model::*;
+pub use bundled::bundled_sources;
+pub use discovery::{USER_STEERING_DIR, WORKSPACE_STEERING_DIRS};
+pub use document::{ParsedDocument, parse_document};
+pub use model::{
+    Binding, FixTemplate, Inclusion, KnownCheck, Origin, Policy, PolicyProblem, Rule, RuleKind, Section, SectionId,
+    Severity, SteeringDocument,
+};
+pub use references::file_reference_problems;
+pub use rule_block::parse_severity;
+pub use sections::RULE_BLOCK_INFO;
+pub use unmatched_patterns::unmatched_pattern_problems;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where to look for steering documents.
 #[derive(Debug, Clone, Default)]
@@ -29,10 +53,64 @@ pub struct LoadOptions {
     pub known_checks: Vec<KnownCheck>,
 }
 
+/// The text of one steering document and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSource {
+    pub path: PathBuf,
+    pub origin: Origin,
+    pub text: String,
+}
+
 /// Loads every steering document the options point at, plus the bundled default.
 ///
 /// Never fails: unreadable files and malformed blocks become [`PolicyProblem`]s.
+/// The user's folder is found through `HOME` (or `USERPROFILE` on Windows).
 pub fn load(options: &LoadOptions) -> Policy {
-    let _ = options;
-    Policy::default()
+    let user_home = options.include_user_global.then(user_home_dir).flatten();
+    load_with_home(options, user_home.as_deref())
+}
+
+/// Loads like [`load`], reading the user's folder under `user_home` instead of the real home.
+pub fn load_with_home(options: &LoadOptions, user_home: Option<&Path>) -> Policy {
+    let home = user_home.filter(|_| options.include_user_global);
+    let plan = discovery::SearchPlan::new(&options.steering_paths, options.workspace_root.as_deref(), home);
+    let mut discovered = discovery::discover(&plan);
+
+    if let Some(root) = options.workspace_root.as_deref() {
+        for source in &discovered.sources {
+            discovered.problems.extend(file_reference_problems(&source.path, &source.text, root));
+        }
+    }
+
+    tracing::info!(documents = discovered.sources.len(), problems = discovered.problems.len(), "steering documents discovered");
+    let mut policy = assemble_sources(discovered.sources, &options.known_checks, discovered.problems);
+
+    if let Some(root) = options.workspace_root.as_deref() {
+        let unmatched = unmatched_pattern_problems(&policy.documents, root);
+        policy.problems.extend(unmatched);
+    }
+    policy
+}
+
+/// Builds a policy from documents already in memory, plus the bundled default.
+///
+/// Sources are used in the order given; [`load`] passes them sorted by origin and path.
+pub fn load_sources(sources: Vec<DocumentSource>, known_checks: &[KnownCheck]) -> Policy {
+    assemble_sources(sources, known_checks, Vec::new())
+}
+
+fn assemble_sources(sources: Vec<DocumentSource>, known_checks: &[KnownCheck], problems: Vec<PolicyProblem>) -> Policy {
+    let parsed = sources
+        .into_iter()
+        .chain(bundled_sources())
+        .map(|source| parse_document(&source.path, source.origin, &source.text, known_checks))
+        .collect();
+    layering::assemble(parsed, known_checks, problems)
+}
+
+fn user_home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
 }

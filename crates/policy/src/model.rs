@@ -1,7 +1,7 @@
 //! The policy data model shared by the analysis crate, the server and the CLI.
 
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How serious a finding is. `Off` disables a rule.
@@ -148,6 +148,9 @@ pub struct PolicyProblem {
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub documents: Vec<SteeringDocument>,
+    /// The effective rules, grouped by check in catalog order and most specific first,
+    /// then the custom `calls:` rules. Use [`Policy::rules_for_path`] to honor
+    /// `fileMatchPattern` and `files:`.
     pub rules: Vec<Rule>,
     pub problems: Vec<PolicyProblem>,
 }
@@ -174,5 +177,57 @@ impl Policy {
 
     pub fn section(&self, id: SectionId) -> &Section {
         &self.documents[id.document].sections[id.section]
+    }
+}
+
+impl Policy {
+    /// Returns the effective rules for one built-in check, most specific first.
+    pub fn rules_for_check<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules
+            .iter()
+            .filter(move |rule| matches!(&rule.kind, RuleKind::Check { name: check } if check == name))
+    }
+
+    /// Returns the effective custom `calls:` rules.
+    pub fn custom_rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().filter(|rule| matches!(rule.kind, RuleKind::Calls { .. }))
+    }
+
+    /// Returns the effective rules that apply to a workspace-relative path.
+    ///
+    /// A rule applies when its document applies (inclusion and `fileMatchPattern`)
+    /// and its own `files:` globs, if any, match. Rules with severity `Off` are included.
+    pub fn rules_for_path<'a>(&'a self, relative_path: &'a Path) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules
+            .iter()
+            .filter(move |rule| self.document(rule.section).applies_to(relative_path) && rule.applies_to(relative_path))
+    }
+}
+
+impl SteeringDocument {
+    /// Returns whether this document is enforced on a workspace-relative path (with `/` separators).
+    pub fn applies_to(&self, relative_path: &Path) -> bool {
+        match &self.inclusion {
+            Inclusion::Always | Inclusion::Auto { .. } => true,
+            Inclusion::Manual => false,
+            Inclusion::FileMatch { .. } => self.file_match.as_ref().is_some_and(|globs| globs.is_match(relative_path)),
+        }
+    }
+}
+
+impl Rule {
+    /// Returns whether this rule's own `files:` globs match a workspace-relative path.
+    ///
+    /// A rule without `files:` matches every path.
+    pub fn applies_to(&self, relative_path: &Path) -> bool {
+        self.files.as_ref().is_none_or(|globs| globs.is_match(relative_path))
+    }
+
+    /// Returns the check name for `check:` rules.
+    pub fn check_name(&self) -> Option<&str> {
+        match &self.kind {
+            RuleKind::Check { name } => Some(name),
+            RuleKind::Calls { .. } => None,
+        }
     }
 }

@@ -1,4 +1,41 @@
 //! The Guardian language server.
+//!
+//! It keeps a copy of every open Python document, analyzes it with the same
+//! analysis crate as `guardian check`, and publishes findings as diagnostics
+//! that cite the violated policy section. Only this crate uses LSP types:
+//! `from_proto` and `to_proto` convert at the edge, `handlers` holds one
+//! module per request family, and `server` is the dispatch table.
+
+mod from_proto;
+mod guard;
+mod handlers;
+mod policy_state;
+mod server;
+mod session;
+mod settings;
+mod to_proto;
+
+#[cfg(test)]
+mod tests;
+
+pub use server::GuardianServer;
+pub use settings::{Settings, SteeringSettings};
+
+use tower_lsp_server::{ClientSocket, LspService, Server};
+
+/// Builds the service and the socket for messages to the client, e.g. to drive the server in tests.
+pub fn service() -> (LspService<GuardianServer>, ClientSocket) {
+    LspService::new(GuardianServer::new)
+}
 
 /// Serves the Language Server Protocol on stdin and stdout until the client exits.
-pub async fn run_stdio() {}
+///
+/// Replaces the process's panic hook so that panics are logged through
+/// `tracing` without their message, which may quote source text.
+pub async fn run_stdio() {
+    guard::install_panic_hook();
+    tracing::info!("language server started");
+
+    let (service, socket) = service();
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+}

@@ -1,0 +1,587 @@
+//! `sql-injection`: a SQL statement built by formatting or concatenation with
+//! a non-constant value and passed to a database API.
+
+use std::sync::LazyLock;
+
+use guardian_policy::Severity;
+use regex::Regex;
+use tree_sitter::Node;
+
+use super::{Context, RawFinding};
+use crate::semantic::ValueOrigin;
+use crate::semantic::syntax::{self, Arguments};
+use crate::semantic::values::interpolations;
+use crate::{CheckInfo, Edit, Fix, FixKind, Related};
+
+pub(crate) const INFO: CheckInfo = CheckInfo {
+    name: "sql-injection",
+    summary: "SQL built from strings with non-constant values and sent to a database",
+    documentation: DOCUMENTATION,
+    topics: &["sql", "sql injection", "database query", "database queries"],
+    default_severity: Severity::Error,
+};
+
+const DOCUMENTATION: &str = r#"# sql-injection
+
+## What it does
+
+Reports a SQL statement built with an f-string, `%` formatting,
+`str.format` or `+` concatenation that includes a non-constant value, when
+the statement reaches `execute`, `executemany`, `executescript`, pandas
+`read_sql`/`read_sql_query`, Django `raw` and `extra(where=[…])`, or
+SQLAlchemy `text()`. The query
+may be built in place or in a local variable assigned earlier in the same
+function (`query += …` included).
+
+## Why it matters
+
+A value spliced into SQL text can close the string literal and add SQL of
+its own. Attackers use this to read other users' data, bypass logins or
+modify the database. Parameterized queries send the values separately from
+the statement, so the database never parses them as SQL.
+
+## Example
+
+```python
+cursor.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")
+```
+
+## Use instead
+
+```python
+cursor.execute("SELECT * FROM orders WHERE customer = ?", (customer,))
+```
+
+The placeholder depends on the driver: `?` for `sqlite3`, `%s` for
+psycopg, PyMySQL, MySQLdb and mysql-connector, `:name` for SQLAlchemy
+`text()`. The fix uses the style of the driver the module imports and
+removes SQL quotes around the placeholder.
+
+## Known problems
+
+Identifiers (table or column names) cannot be parameters; build them from an
+allowlist and record an exception. Values that are constant but come from
+another module are not recognized as constant. Only the last assignment
+before the call is followed, without regard to branches.
+
+## References
+
+- CWE-89: Improper Neutralization of Special Elements used in an SQL Command
+- Bandit B608 (hardcoded_sql_expressions)
+- Ruff S608
+"#;
+
+/// Methods that send a statement to a database.
+const SINK_METHODS: &[&str] = &["execute", "executemany", "executescript", "read_sql", "read_sql_query", "raw"];
+
+/// SQLAlchemy's textual SQL constructors.
+const TEXT_FUNCTIONS: &[&str] = &["sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"];
+
+/// Keyword names a query may be passed under instead of positionally.
+const QUERY_KEYWORDS: &[&str] = &["sql", "query", "statement", "operation"];
+
+/// Driver modules that use `%s` placeholders.
+const FORMAT_STYLE_DRIVERS: &[&str] = &["psycopg", "psycopg2", "pymysql", "MySQLdb", "mysql.connector", "mysql"];
+
+static SQL_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(select|insert|update|delete|create|drop|alter|replace|pragma|merge|truncate|grant|revoke|where|values|from|into|set|order\s+by|exec)\b")
+        .expect("the pattern is a valid literal")
+});
+
+/// How a query string was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Construction {
+    FString,
+    PercentFormat,
+    FormatMethod,
+    Concatenation,
+}
+
+impl Construction {
+    fn description(self) -> &'static str {
+        match self {
+            Construction::FString => "an f-string",
+            Construction::PercentFormat => "`%` formatting",
+            Construction::FormatMethod => "`str.format`",
+            Construction::Concatenation => "string concatenation",
+        }
+    }
+}
+
+pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
+    check_django_extra(context, call, findings);
+    let Some(sink) = sink_name(context, call) else {
+        return;
+    };
+    let arguments = Arguments::of(call, context.source);
+    let Some(query) = query_argument(&arguments, context) else {
+        return;
+    };
+
+    let query = syntax::unparenthesize(query);
+    if query.kind() == "identifier" {
+        check_query_variable(context, call, &arguments, query, &sink, findings);
+        return;
+    }
+
+    let Some(construction) = construction(context, query) else {
+        return;
+    };
+    if !looks_like_sql(context, query) {
+        return;
+    }
+
+    let message = format!(
+        "possible SQL injection: query built with {} reaches `{sink}`; pass values as query parameters",
+        construction.description()
+    );
+    let fixes = parameterize_in_place(context, call, &arguments, query, &sink).into_iter().collect();
+    findings.push(RawFinding { rule: INFO.name.to_owned(), range: query.byte_range(), message, fixes, related: Vec::new() });
+}
+
+/// Django's `QuerySet.extra(where=[…])` takes raw SQL fragments.
+fn check_django_extra(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
+    let Some(function) = call.child_by_field_name("function").filter(|function| function.kind() == "attribute") else {
+        return;
+    };
+    if syntax::last_name(function, context.source) != Some("extra") {
+        return;
+    }
+    let arguments = Arguments::of(call, context.source);
+    let Some(fragments) = arguments.keyword("where").map(syntax::unparenthesize) else {
+        return;
+    };
+    if !matches!(fragments.kind(), "list" | "tuple") {
+        return;
+    }
+
+    let mut cursor = fragments.walk();
+    for fragment in fragments.named_children(&mut cursor) {
+        let Some(construction) = construction(context, fragment) else {
+            continue;
+        };
+        let message = format!(
+            "possible SQL injection: a `where` fragment built with {} reaches `extra`; pass values through `params`",
+            construction.description()
+        );
+        findings.push(RawFinding { rule: INFO.name.to_owned(), range: fragment.byte_range(), message, fixes: Vec::new(), related: Vec::new() });
+    }
+}
+
+fn check_query_variable(
+    context: &Context<'_>,
+    call: Node<'_>,
+    arguments: &Arguments<'_>,
+    variable: Node<'_>,
+    sink: &str,
+    findings: &mut Vec<RawFinding>,
+) {
+    let ValueOrigin::Local { assignment, value, augmented } = context.values.origin(variable) else {
+        return;
+    };
+
+    let mut built = construction(context, value).map(|construction| (construction, assignment));
+    for augmented_assignment in &augmented {
+        let right = augmented_assignment.child_by_field_name("right");
+        let appends_value = right.is_some_and(|right| !context.values.is_constant(right));
+        if appends_value && built.is_none() {
+            built = Some((Construction::Concatenation, *augmented_assignment));
+        }
+    }
+    let Some((construction, built_at)) = built else {
+        return;
+    };
+    let sql_text_present = looks_like_sql(context, value)
+        || augmented.iter().any(|augmented| augmented.child_by_field_name("right").is_some_and(|right| looks_like_sql(context, right)));
+    if !sql_text_present {
+        return;
+    }
+
+    let name = context.text(variable);
+    let message = format!(
+        "possible SQL injection: `{name}` is built with {} and reaches `{sink}`; pass values as query parameters",
+        construction.description()
+    );
+    let related = vec![Related { range: built_at.byte_range(), message: format!("`{name}` is built here") }];
+    let fixes = if augmented.is_empty() {
+        parameterize_variable(context, call, arguments, variable, value, sink).into_iter().collect()
+    } else {
+        Vec::new()
+    };
+    findings.push(RawFinding { rule: INFO.name.to_owned(), range: variable.byte_range(), message, fixes, related });
+}
+
+/// The sink's display name if `call` sends SQL to a database.
+fn sink_name(context: &Context<'_>, call: Node<'_>) -> Option<String> {
+    let function = call.child_by_field_name("function")?;
+    let method = syntax::last_name(function, context.source)?;
+    if SINK_METHODS.contains(&method) && (function.kind() == "attribute" || context.imports.is_imported_root(function, context.source)) {
+        return Some(method.to_owned());
+    }
+
+    let qualified = context.callee(call)?;
+    TEXT_FUNCTIONS.contains(&qualified.as_str()).then(|| "text".to_owned())
+}
+
+fn query_argument<'tree>(arguments: &Arguments<'tree>, _context: &Context<'_>) -> Option<Node<'tree>> {
+    if let Some(first) = arguments.positional.first() {
+        return Some(*first);
+    }
+    QUERY_KEYWORDS.iter().find_map(|keyword| arguments.keyword(keyword))
+}
+
+/// How `expression` builds a string from a non-constant value, if it does.
+fn construction(context: &Context<'_>, expression: Node<'_>) -> Option<Construction> {
+    let expression = syntax::unparenthesize(expression);
+    let values = &context.values;
+    match expression.kind() {
+        "string" => {
+            let dynamic = interpolations(expression).iter().any(|value| !values.is_constant(*value));
+            dynamic.then_some(Construction::FString)
+        }
+        "concatenated_string" => {
+            let mut cursor = expression.walk();
+            let dynamic = expression.named_children(&mut cursor).any(|part| part.kind() == "string" && construction(context, part).is_some());
+            dynamic.then_some(Construction::FString)
+        }
+        "binary_operator" => {
+            let operator = expression.child_by_field_name("operator").map(|operator| context.text(operator));
+            let left = expression.child_by_field_name("left")?;
+            let right = expression.child_by_field_name("right")?;
+            match operator {
+                Some("%") if is_string_like(left) && !values.is_constant(right) => Some(Construction::PercentFormat),
+                Some("+") => {
+                    let operands = concatenation_operands(expression, context);
+                    let has_string = operands.iter().any(|operand| is_string_like(*operand));
+                    let has_dynamic = operands.iter().any(|operand| !values.is_constant(*operand));
+                    (has_string && has_dynamic).then_some(Construction::Concatenation)
+                }
+                _ => None,
+            }
+        }
+        "call" => {
+            let function = expression.child_by_field_name("function")?;
+            let is_format = function.kind() == "attribute"
+                && syntax::last_name(function, context.source) == Some("format")
+                && function.child_by_field_name("object").is_some_and(is_string_like);
+            let arguments = Arguments::of(expression, context.source);
+            let has_dynamic = arguments.all.iter().any(|argument| {
+                let value = if argument.kind() == "keyword_argument" { argument.child_by_field_name("value") } else { Some(*argument) };
+                value.is_none_or(|value| !values.is_constant(value))
+            });
+            (is_format && has_dynamic).then_some(Construction::FormatMethod)
+        }
+        _ => None,
+    }
+}
+
+fn is_string_like(node: Node<'_>) -> bool {
+    matches!(syntax::unparenthesize(node).kind(), "string" | "concatenated_string")
+}
+
+/// The operands of a chain of `+`, left to right.
+fn concatenation_operands<'tree>(expression: Node<'tree>, context: &Context<'_>) -> Vec<Node<'tree>> {
+    let mut operands = Vec::new();
+    let mut pending = vec![expression];
+    while let Some(node) = pending.pop() {
+        let node = syntax::unparenthesize(node);
+        let is_plus = node.kind() == "binary_operator"
+            && node.child_by_field_name("operator").is_some_and(|operator| context.text(operator) == "+");
+        if !is_plus {
+            operands.push(node);
+            continue;
+        }
+        if let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) {
+            pending.push(right);
+            pending.push(left);
+        }
+    }
+    operands
+}
+
+/// Whether the literal text of the expression contains a SQL keyword.
+fn looks_like_sql(context: &Context<'_>, expression: Node<'_>) -> bool {
+    let mut literal_text = String::new();
+    syntax::walk(expression, |node| {
+        if node.kind() == "string_content" {
+            literal_text.push_str(context.text(node));
+            literal_text.push(' ');
+        }
+        syntax::Walk::Descend
+    });
+    SQL_WORD.is_match(&literal_text)
+}
+
+/// A query split into literal source text and interpolated values.
+struct QueryParts<'tree> {
+    /// Literal pieces as they would appear inside the new string's quotes.
+    literals: Vec<String>,
+    /// The values between the literal pieces; `literals.len() == values.len() + 1`.
+    values: Vec<Node<'tree>>,
+    /// The quote and the prefix (without `f`) of the new string literal.
+    quote: String,
+    prefix: String,
+    /// Whether literal `%` signs are already written as `%%` (a `%`-formatted source).
+    percent_escaped: bool,
+}
+
+fn parameterize_in_place(context: &Context<'_>, call: Node<'_>, arguments: &Arguments<'_>, query: Node<'_>, sink: &str) -> Option<Fix> {
+    if !can_add_parameters(arguments, sink) {
+        return None;
+    }
+    let parts = split_query(context, query)?;
+    let (literal, parameters) = parameterized(context, &parts)?;
+
+    let _ = call;
+    let edits = vec![Edit { range: query.byte_range(), replacement: format!("{literal}, {parameters}") }];
+    Some(Fix { title: "Pass the values as query parameters".to_owned(), kind: FixKind::Rewrite, edits })
+}
+
+fn parameterize_variable(
+    context: &Context<'_>,
+    call: Node<'_>,
+    arguments: &Arguments<'_>,
+    variable: Node<'_>,
+    value: Node<'_>,
+    sink: &str,
+) -> Option<Fix> {
+    if !can_add_parameters(arguments, sink) {
+        return None;
+    }
+    let parts = split_query(context, value)?;
+    let (literal, parameters) = parameterized(context, &parts)?;
+
+    let _ = call;
+    let value = syntax::unparenthesize(value);
+    let edits = vec![
+        Edit { range: value.byte_range(), replacement: literal },
+        Edit { range: variable.end_byte()..variable.end_byte(), replacement: format!(", {parameters}") },
+    ];
+    Some(Fix { title: "Pass the values as query parameters".to_owned(), kind: FixKind::Rewrite, edits })
+}
+
+/// The fix adds a second positional argument, so the call must not have one
+/// and must be a sink whose second argument is the parameters.
+fn can_add_parameters(arguments: &Arguments<'_>, sink: &str) -> bool {
+    let takes_parameters_second = matches!(sink, "execute" | "executemany" | "raw");
+    let single_argument = arguments.all.len() == 1 && arguments.positional.len() == 1;
+    takes_parameters_second && single_argument
+}
+
+fn split_query<'tree>(context: &Context<'_>, query: Node<'tree>) -> Option<QueryParts<'tree>> {
+    let query = syntax::unparenthesize(query);
+    match query.kind() {
+        "string" => split_fstring(context, query),
+        "binary_operator" => {
+            let operator = context.text(query.child_by_field_name("operator")?);
+            match operator {
+                "+" => split_concatenation(context, query),
+                "%" => split_percent_format(context, query),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn split_fstring<'tree>(context: &Context<'_>, string: Node<'tree>) -> Option<QueryParts<'tree>> {
+    let prefix = syntax::string_prefix(string, context.source);
+    if prefix.contains('b') || prefix.contains('t') {
+        return None;
+    }
+    let mut parts = QueryParts {
+        literals: vec![String::new()],
+        values: Vec::new(),
+        quote: syntax::string_quote(string, context.source).to_owned(),
+        prefix: prefix.replace('f', ""),
+        percent_escaped: false,
+    };
+    append_string(context, string, &mut parts)?;
+    Some(parts)
+}
+
+/// Appends a string literal or f-string to `parts`; `None` if an
+/// interpolation uses a conversion or a format specification.
+fn append_string<'tree>(context: &Context<'_>, string: Node<'tree>, parts: &mut QueryParts<'tree>) -> Option<()> {
+    let is_fstring = syntax::string_prefix(string, context.source).contains('f');
+    let body_start = string.child(0)?.end_byte();
+    let body_end = string.child(string.child_count().checked_sub(1)?)?.start_byte();
+
+    let mut position = body_start;
+    let mut cursor = string.walk();
+    for child in string.children(&mut cursor) {
+        if child.kind() != "interpolation" {
+            continue;
+        }
+        let has_modifiers = child.child_by_field_name("format_specifier").is_some() || child.child_by_field_name("type_conversion").is_some();
+        let expression = child.child_by_field_name("expression")?;
+        if has_modifiers || !is_simple_value(expression) {
+            return None;
+        }
+        push_literal(parts, context.source.get(position..child.start_byte())?, is_fstring);
+        parts.values.push(expression);
+        parts.literals.push(String::new());
+        position = child.end_byte();
+    }
+    push_literal(parts, context.source.get(position..body_end)?, is_fstring);
+    Some(())
+}
+
+fn push_literal(parts: &mut QueryParts<'_>, raw: &str, from_fstring: bool) {
+    let text = if from_fstring { raw.replace("{{", "{").replace("}}", "}") } else { raw.to_owned() };
+    if let Some(last) = parts.literals.last_mut() {
+        last.push_str(&text);
+    }
+}
+
+fn split_concatenation<'tree>(context: &Context<'_>, expression: Node<'tree>) -> Option<QueryParts<'tree>> {
+    let operands = concatenation_operands(expression, context);
+    let first_string = operands.iter().find(|operand| operand.kind() == "string")?;
+    let quote = syntax::string_quote(*first_string, context.source).to_owned();
+    let prefix = syntax::string_prefix(*first_string, context.source).replace('f', "");
+    if prefix.contains('b') || prefix.contains('t') {
+        return None;
+    }
+
+    let mut parts = QueryParts { literals: vec![String::new()], values: Vec::new(), quote: quote.clone(), prefix: prefix.clone(), percent_escaped: false };
+    for operand in operands {
+        if operand.kind() == "string" {
+            let same_quote = syntax::string_quote(operand, context.source) == quote;
+            let same_prefix = syntax::string_prefix(operand, context.source).replace('f', "") == prefix;
+            if !same_quote || !same_prefix {
+                return None;
+            }
+            append_string(context, operand, &mut parts)?;
+            continue;
+        }
+        if !is_simple_value(operand) {
+            return None;
+        }
+        parts.values.push(operand);
+        parts.literals.push(String::new());
+    }
+    Some(parts)
+}
+
+fn split_percent_format<'tree>(context: &Context<'_>, expression: Node<'tree>) -> Option<QueryParts<'tree>> {
+    let template = syntax::unparenthesize(expression.child_by_field_name("left")?);
+    let right = syntax::unparenthesize(expression.child_by_field_name("right")?);
+    if template.kind() != "string" || syntax::has_interpolation(template) {
+        return None;
+    }
+    let prefix = syntax::string_prefix(template, context.source);
+    if prefix.contains('b') {
+        return None;
+    }
+
+    let values: Vec<Node<'tree>> = if right.kind() == "tuple" {
+        let mut cursor = right.walk();
+        let items = right.named_children(&mut cursor).filter(|item| item.kind() != "comment").collect();
+        items
+    } else {
+        vec![right]
+    };
+    if !values.iter().all(|value| is_simple_value(*value)) {
+        return None;
+    }
+
+    let body = syntax::string_body(template, context.source);
+    let mut literals = vec![String::new()];
+    let mut characters = body.chars().peekable();
+    while let Some(character) = characters.next() {
+        if character != '%' {
+            literals.last_mut()?.push(character);
+            continue;
+        }
+        match characters.next() {
+            Some('%') => literals.last_mut()?.push_str("%%"),
+            Some('s' | 'd' | 'i' | 'r' | 'f') => literals.push(String::new()),
+            _ => return None,
+        }
+    }
+    if literals.len() != values.len() + 1 {
+        return None;
+    }
+
+    Some(QueryParts {
+        literals,
+        values,
+        quote: syntax::string_quote(template, context.source).to_owned(),
+        prefix,
+        percent_escaped: true,
+    })
+}
+
+/// Values the fix may move into a parameter tuple unchanged.
+fn is_simple_value(node: Node<'_>) -> bool {
+    matches!(
+        syntax::unparenthesize(node).kind(),
+        "identifier" | "attribute" | "subscript" | "call" | "integer" | "float"
+    )
+}
+
+/// Builds the constant query literal and the parameter tuple.
+fn parameterized(context: &Context<'_>, parts: &QueryParts<'_>) -> Option<(String, String)> {
+    let placeholder = placeholder_style(context);
+    let format_style = placeholder == "%s";
+
+    let mut literals: Vec<String> = parts
+        .literals
+        .iter()
+        .map(|literal| match (parts.percent_escaped, format_style) {
+            (true, true) | (false, false) => literal.clone(),
+            (true, false) => literal.replace("%%", "%"),
+            (false, true) => literal.replace('%', "%%"),
+        })
+        .collect();
+    strip_quotes_around_placeholders(&mut literals)?;
+
+    let mut sql = String::new();
+    for (index, literal) in literals.iter().enumerate() {
+        sql.push_str(literal);
+        if index + 1 < literals.len() {
+            sql.push_str(placeholder);
+        }
+    }
+
+    let values: Vec<&str> = parts.values.iter().map(|value| context.text(*value)).collect();
+    let parameters = match values.as_slice() {
+        [] => return None,
+        [single] => format!("({single},)"),
+        many => format!("({})", many.join(", ")),
+    };
+    Some((format!("{}{}{sql}{}", parts.prefix, parts.quote, parts.quote), parameters))
+}
+
+/// Removes SQL quotes that enclose a placeholder exactly (`'{x}'` becomes `?`),
+/// and rejects a placeholder that would still sit inside a SQL string literal
+/// (`LIKE '%{x}%'`), where a parameter would not work.
+fn strip_quotes_around_placeholders(literals: &mut [String]) -> Option<()> {
+    for index in 0..literals.len().saturating_sub(1) {
+        let (before, after) = literals.split_at_mut(index + 1);
+        let before = before.last_mut()?;
+        let after = after.first_mut()?;
+        for quote in ['\'', '"'] {
+            if before.ends_with(quote) && after.starts_with(quote) {
+                before.pop();
+                after.remove(0);
+                break;
+            }
+        }
+
+        let sql_so_far: String = literals[..=index].concat();
+        let open_single_quotes = sql_so_far.matches('\'').count() - sql_so_far.matches("\\'").count();
+        if open_single_quotes % 2 == 1 {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// `?` when the module uses only sqlite3, else `%s`.
+fn placeholder_style(context: &Context<'_>) -> &'static str {
+    let imports = context.imports;
+    let uses_sqlite = imports.imports_module("sqlite3") || imports.imports_module("aiosqlite");
+    let uses_format_driver = FORMAT_STYLE_DRIVERS.iter().any(|driver| imports.imports_module(driver));
+    if uses_sqlite && !uses_format_driver { "?" } else { "%s" }
+}

@@ -1,0 +1,255 @@
+//! Small readers over tree-sitter-python nodes: node text, string literals,
+//! call arguments, and an iterative walk that never recurses on deep code.
+
+use tree_sitter::Node;
+
+/// Whether [`walk`] descends into the node it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Walk {
+    Descend,
+    SkipChildren,
+}
+
+/// Visits `root` and every descendant in source order, using a tree cursor
+/// instead of recursion so deeply nested code cannot overflow the stack.
+pub(crate) fn walk<'tree>(root: Node<'tree>, mut visit: impl FnMut(Node<'tree>) -> Walk) {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        let descend = visit(node) == Walk::Descend;
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+
+        loop {
+            if cursor.node().id() == root.id() {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// The source text of a node; empty if the range is not valid UTF-8.
+pub(crate) fn text<'source>(node: Node<'_>, source: &'source str) -> &'source str {
+    source.get(node.byte_range()).unwrap_or("")
+}
+
+/// Strips any number of enclosing parentheses.
+pub(crate) fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
+    while node.kind() == "parenthesized_expression" {
+        match node.named_child(0) {
+            Some(inner) if inner.kind() != "comment" => node = inner,
+            _ => break,
+        }
+    }
+    node
+}
+
+/// The prefix letters of a string literal (`f`, `rb`, …), lowercased.
+pub(crate) fn string_prefix(string: Node<'_>, source: &str) -> String {
+    let Some(start) = string.child(0).filter(|child| child.kind() == "string_start") else {
+        return String::new();
+    };
+    text(start, source)
+        .chars()
+        .take_while(|character| character.is_ascii_alphabetic())
+        .map(|character| character.to_ascii_lowercase())
+        .collect()
+}
+
+/// The quote of a string literal: `"`, `'`, `"""` or `'''`.
+pub(crate) fn string_quote<'source>(string: Node<'_>, source: &'source str) -> &'source str {
+    let Some(start) = string.child(0).filter(|child| child.kind() == "string_start") else {
+        return "\"";
+    };
+    text(start, source).trim_start_matches(|character: char| character.is_ascii_alphabetic())
+}
+
+/// Whether a `string` node has `{…}` interpolations (an f-string or t-string with values).
+pub(crate) fn has_interpolation(string: Node<'_>) -> bool {
+    let mut cursor = string.walk();
+    let found = string.children(&mut cursor).any(|child| child.kind() == "interpolation");
+    found
+}
+
+/// The source text between the quotes of a `string` node, escapes left as written.
+pub(crate) fn string_body<'source>(string: Node<'_>, source: &'source str) -> &'source str {
+    let count = string.child_count();
+    let (Some(start), Some(end)) = (string.child(0), count.checked_sub(1).and_then(|last| string.child(last))) else {
+        return "";
+    };
+    if start.kind() != "string_start" || end.kind() != "string_end" {
+        return "";
+    }
+    source.get(start.end_byte()..end.start_byte()).unwrap_or("")
+}
+
+/// The value of a literal without interpolations: a string, an implicit
+/// concatenation of strings, or either in parentheses. Escapes are decoded
+/// only where that is cheap (`\n`, `\t`, quotes, backslash).
+pub(crate) fn literal_string(node: Node<'_>, source: &str) -> Option<String> {
+    let node = unparenthesize(node);
+    match node.kind() {
+        "string" => {
+            if has_interpolation(node) {
+                return None;
+            }
+            let raw = string_prefix(node, source).contains('r');
+            let body = string_body(node, source);
+            Some(if raw { body.to_owned() } else { decode_simple_escapes(body) })
+        }
+        "concatenated_string" => {
+            let mut value = String::new();
+            let mut cursor = node.walk();
+            for part in node.named_children(&mut cursor) {
+                if part.kind() == "comment" {
+                    continue;
+                }
+                value.push_str(&literal_string(part, source)?);
+            }
+            Some(value)
+        }
+        _ => None,
+    }
+}
+
+fn decode_simple_escapes(body: &str) -> String {
+    let mut decoded = String::with_capacity(body.len());
+    let mut characters = body.chars();
+    while let Some(character) = characters.next() {
+        if character != '\\' {
+            decoded.push(character);
+            continue;
+        }
+        match characters.next() {
+            Some('n') => decoded.push('\n'),
+            Some('t') => decoded.push('\t'),
+            Some('\n') => {}
+            Some(other @ ('\\' | '\'' | '"')) => decoded.push(other),
+            Some(other) => {
+                decoded.push('\\');
+                decoded.push(other);
+            }
+            None => decoded.push('\\'),
+        }
+    }
+    decoded
+}
+
+/// The positional and keyword arguments of a call.
+pub(crate) struct Arguments<'tree> {
+    pub positional: Vec<Node<'tree>>,
+    /// `(name, value, the whole keyword_argument node)`.
+    pub keywords: Vec<(String, Node<'tree>, Node<'tree>)>,
+    /// Every argument node in order, keyword arguments and `*args` included.
+    pub all: Vec<Node<'tree>>,
+}
+
+impl<'tree> Arguments<'tree> {
+    pub fn of(call: Node<'tree>, source: &str) -> Self {
+        let mut arguments = Self { positional: Vec::new(), keywords: Vec::new(), all: Vec::new() };
+        let Some(list) = call.child_by_field_name("arguments") else {
+            return arguments;
+        };
+        if list.kind() != "argument_list" {
+            return arguments;
+        }
+
+        let mut cursor = list.walk();
+        for argument in list.named_children(&mut cursor) {
+            match argument.kind() {
+                "comment" => continue,
+                "keyword_argument" => {
+                    let name = argument.child_by_field_name("name").map(|name| text(name, source).to_owned());
+                    if let (Some(name), Some(value)) = (name, argument.child_by_field_name("value")) {
+                        arguments.keywords.push((name, value, argument));
+                    }
+                }
+                "list_splat" | "dictionary_splat" => {}
+                _ => arguments.positional.push(argument),
+            }
+            arguments.all.push(argument);
+        }
+        arguments
+    }
+
+    /// The value of the keyword argument `name`.
+    pub fn keyword(&self, name: &str) -> Option<Node<'tree>> {
+        self.keyword_argument(name).map(|(value, _)| value)
+    }
+
+    /// The value and the whole `name=value` node of the keyword argument `name`.
+    pub fn keyword_argument(&self, name: &str) -> Option<(Node<'tree>, Node<'tree>)> {
+        self.keywords
+            .iter()
+            .find(|(keyword, _, _)| keyword == name)
+            .map(|(_, value, whole)| (*value, *whole))
+    }
+
+    /// The first positional argument, or the keyword argument `keyword`.
+    pub fn first_or_keyword(&self, keyword: &str) -> Option<Node<'tree>> {
+        self.positional.first().copied().or_else(|| self.keyword(keyword))
+    }
+}
+
+/// Whether the node is the literal `True`.
+pub(crate) fn is_true(node: Node<'_>) -> bool {
+    unparenthesize(node).kind() == "true"
+}
+
+/// Whether the node is the literal `False`.
+pub(crate) fn is_false(node: Node<'_>) -> bool {
+    unparenthesize(node).kind() == "false"
+}
+
+/// The last identifier of a name or attribute chain: `execute` in `cur.execute`.
+pub(crate) fn last_name<'source>(node: Node<'_>, source: &'source str) -> Option<&'source str> {
+    match node.kind() {
+        "identifier" => Some(text(node, source)),
+        "attribute" => node.child_by_field_name("attribute").map(|name| text(name, source)),
+        _ => None,
+    }
+}
+
+/// The statement that contains `node`: its ancestor whose parent is a module or block.
+pub(crate) fn enclosing_statement(node: Node<'_>) -> Node<'_> {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if matches!(parent.kind(), "module" | "block") {
+            return current;
+        }
+        current = parent;
+    }
+    current
+}
+
+/// The nearest enclosing function or class definition, if any.
+pub(crate) fn enclosing_definition<'tree>(node: Node<'tree>, kind: &str) -> Option<Node<'tree>> {
+    let mut current = node.parent();
+    while let Some(candidate) = current {
+        if candidate.kind() == kind {
+            return Some(candidate);
+        }
+        current = candidate.parent();
+    }
+    None
+}
+
+/// The start of the line that contains `offset`.
+pub(crate) fn line_start(source: &str, offset: usize) -> usize {
+    source.get(..offset).and_then(|before| before.rfind('\n')).map_or(0, |newline| newline + 1)
+}
+
+/// The spaces and tabs that open the line containing `offset`.
+pub(crate) fn indentation(source: &str, offset: usize) -> &str {
+    let start = line_start(source, offset);
+    let line = source.get(start..).unwrap_or("");
+    let width = line.len() - line.trim_start_matches([' ', '\t']).len();
+    &line[..width]
+}

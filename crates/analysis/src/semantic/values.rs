@@ -1,0 +1,296 @@
+//! Where a value comes from: module-level constants, the last local
+//! assignment before a use, function parameters, and whether an expression
+//! is built only from literals and constants.
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use super::syntax::{self, Walk, text};
+
+/// How deep [`Values::is_constant`] follows variables and operands.
+const MAX_DEPTH: u32 = 12;
+
+/// Names assigned exactly once at module level, to a constant expression.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ModuleConstants {
+    constant: HashSet<String>,
+    assignment_counts: HashMap<String, usize>,
+    /// The value range of every name assigned exactly once at module level.
+    single_values: HashMap<String, (usize, usize)>,
+    candidates: Vec<(String, usize, usize)>,
+}
+
+impl ModuleConstants {
+    /// Records a module-level `assignment` node for [`ModuleConstants::finish`].
+    pub fn record(&mut self, assignment: Node<'_>, source: &str) {
+        let at_module_level = assignment
+            .parent()
+            .filter(|parent| parent.kind() == "expression_statement")
+            .and_then(|statement| statement.parent())
+            .is_some_and(|parent| parent.kind() == "module");
+        if !at_module_level {
+            return;
+        }
+        let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right"))
+        else {
+            return;
+        };
+        if left.kind() != "identifier" {
+            return;
+        }
+
+        let name = text(left, source).to_owned();
+        *self.assignment_counts.entry(name.clone()).or_default() += 1;
+        self.candidates.push((name, right.start_byte(), right.end_byte()));
+    }
+
+    /// Decides, in source order, which recorded names are constants.
+    pub fn finish(&mut self, root: Node<'_>, source: &str) {
+        let candidates = std::mem::take(&mut self.candidates);
+        for (name, start, end) in candidates {
+            if self.assignment_counts.get(&name) != Some(&1) {
+                continue;
+            }
+            let Some(value) = root.descendant_for_byte_range(start, end) else {
+                continue;
+            };
+            self.single_values.insert(name.clone(), (start, end));
+            let values = Values { source, root, constants: self };
+            if values.is_constant_expression(value, 0) {
+                self.constant.insert(name);
+            }
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.constant.contains(name)
+    }
+}
+
+/// Where the value of a name comes from at one use.
+#[derive(Debug, Clone)]
+pub(crate) enum ValueOrigin<'tree> {
+    /// The last plain assignment to the name before the use, in the same
+    /// function, plus any augmented assignments (`+=`) after it.
+    Local { assignment: Node<'tree>, value: Node<'tree>, augmented: Vec<Node<'tree>> },
+    /// A parameter of the enclosing function, with no assignment before the use.
+    Parameter,
+    /// A module-level constant.
+    ModuleConstant,
+    /// Anything else: a global, a builtin, a name bound by a loop or `with`.
+    Unknown,
+}
+
+/// Answers questions about values in one module.
+#[derive(Clone, Copy)]
+pub(crate) struct Values<'a> {
+    pub source: &'a str,
+    pub root: Node<'a>,
+    pub constants: &'a ModuleConstants,
+}
+
+impl<'a> Values<'a> {
+    /// Follows a name to the expression it was last assigned, through local
+    /// variables (without augmented assignments) and names assigned once at
+    /// module level; any other node is returned unchanged.
+    pub fn assigned_value(&self, node: Node<'a>) -> Node<'a> {
+        let mut current = syntax::unparenthesize(node);
+        for _ in 0..4 {
+            if current.kind() != "identifier" {
+                break;
+            }
+            let next = match self.origin(current) {
+                ValueOrigin::Local { value, augmented, .. } if augmented.is_empty() => Some(value),
+                ValueOrigin::Local { .. } | ValueOrigin::Parameter => None,
+                ValueOrigin::ModuleConstant | ValueOrigin::Unknown => self.module_value(current),
+            };
+            match next {
+                Some(value) => current = syntax::unparenthesize(value),
+                None => break,
+            }
+        }
+        current
+    }
+
+    fn module_value(&self, identifier: Node<'a>) -> Option<Node<'a>> {
+        let (start, end) = self.constants.single_values.get(text(identifier, self.source))?;
+        self.root.descendant_for_byte_range(*start, *end)
+    }
+
+    /// Whether the expression at this use is built only from literals, module
+    /// constants and local variables that are themselves constant.
+    pub fn is_constant(&self, node: Node<'_>) -> bool {
+        self.is_constant_at(node, 0)
+    }
+
+    fn is_constant_at(&self, node: Node<'_>, depth: u32) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let node = syntax::unparenthesize(node);
+        if node.kind() != "identifier" {
+            return self.is_constant_with(node, depth, &|inner, next| self.is_constant_at(inner, next));
+        }
+
+        match self.origin(node) {
+            ValueOrigin::ModuleConstant => true,
+            ValueOrigin::Local { value, augmented, .. } => {
+                let augmented_constant = augmented.iter().all(|augmented| {
+                    augmented
+                        .child_by_field_name("right")
+                        .is_some_and(|right| self.is_constant_at(right, depth + 1))
+                });
+                augmented_constant && self.is_constant_at(value, depth + 1)
+            }
+            ValueOrigin::Parameter | ValueOrigin::Unknown => false,
+        }
+    }
+
+    /// Whether the expression is constant, treating every identifier that is
+    /// not a module constant as non-constant (no local tracking).
+    fn is_constant_expression(&self, node: Node<'_>, depth: u32) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let node = syntax::unparenthesize(node);
+        if node.kind() == "identifier" {
+            return self.constants.contains(text(node, self.source));
+        }
+        self.is_constant_with(node, depth, &|inner, next| self.is_constant_expression(inner, next))
+    }
+
+    fn is_constant_with(&self, node: Node<'_>, depth: u32, operand: &dyn Fn(Node<'_>, u32) -> bool) -> bool {
+        let next = depth + 1;
+        match node.kind() {
+            "integer" | "float" | "true" | "false" | "none" => true,
+            "string" => interpolations(node).iter().all(|expression| operand(*expression, next)),
+            "concatenated_string" | "tuple" | "list" | "expression_list" => {
+                let mut cursor = node.walk();
+                let all_constant = node
+                    .named_children(&mut cursor)
+                    .filter(|child| child.kind() != "comment")
+                    .all(|child| operand(child, next));
+                all_constant
+            }
+            "binary_operator" => {
+                let left = node.child_by_field_name("left");
+                let right = node.child_by_field_name("right");
+                left.is_some_and(|left| operand(left, next)) && right.is_some_and(|right| operand(right, next))
+            }
+            "call" => self.is_constant_method_call(node, next, operand),
+            _ => false,
+        }
+    }
+
+    /// `"…".format(constants)`, `"…".join(constants)`, `"…".upper()` and the like.
+    fn is_constant_method_call(&self, call: Node<'_>, depth: u32, operand: &dyn Fn(Node<'_>, u32) -> bool) -> bool {
+        let Some(function) = call.child_by_field_name("function").filter(|function| function.kind() == "attribute")
+        else {
+            return false;
+        };
+        let method = function.child_by_field_name("attribute").map(|name| text(name, self.source));
+        let string_method = matches!(
+            method,
+            Some("format" | "join" | "upper" | "lower" | "strip" | "replace" | "lstrip" | "rstrip")
+        );
+        let object_constant = function.child_by_field_name("object").is_some_and(|object| operand(object, depth));
+        if !string_method || !object_constant {
+            return false;
+        }
+
+        let arguments = syntax::Arguments::of(call, self.source);
+        let positional_constant = arguments.positional.iter().all(|argument| operand(*argument, depth));
+        let keywords_constant = arguments.keywords.iter().all(|(_, value, _)| operand(*value, depth));
+        let no_splats = arguments.all.len() == arguments.positional.len() + arguments.keywords.len();
+        positional_constant && keywords_constant && no_splats
+    }
+
+    /// Finds where the value of the identifier `use_node` comes from.
+    pub fn origin<'tree>(&self, use_node: Node<'tree>) -> ValueOrigin<'tree> {
+        let name = text(use_node, self.source);
+        let function = syntax::enclosing_definition(use_node, "function_definition");
+        let scope = match function.and_then(|function| function.child_by_field_name("body")) {
+            Some(body) => body,
+            None => root_of(use_node),
+        };
+
+        if let Some(local) = self.last_assignment_before(scope, name, use_node.start_byte()) {
+            return local;
+        }
+        if function.is_some_and(|function| find_parameter(function, name, self.source).is_some()) {
+            return ValueOrigin::Parameter;
+        }
+        if self.constants.contains(name) {
+            return ValueOrigin::ModuleConstant;
+        }
+        ValueOrigin::Unknown
+    }
+
+    fn last_assignment_before<'tree>(&self, scope: Node<'tree>, name: &str, before: usize) -> Option<ValueOrigin<'tree>> {
+        let mut last: Option<(Node<'tree>, Node<'tree>)> = None;
+        let mut augmented = Vec::new();
+
+        syntax::walk(scope, |node| {
+            if node.start_byte() >= before {
+                return Walk::SkipChildren;
+            }
+            if node.id() != scope.id() && matches!(node.kind(), "function_definition" | "class_definition" | "lambda") {
+                return Walk::SkipChildren;
+            }
+            let assigns_name = node
+                .child_by_field_name("left")
+                .is_some_and(|left| left.kind() == "identifier" && text(left, self.source) == name);
+            if !assigns_name || node.end_byte() > before {
+                return Walk::Descend;
+            }
+
+            match (node.kind(), node.child_by_field_name("right")) {
+                ("assignment", Some(value)) => {
+                    last = Some((node, value));
+                    augmented.clear();
+                }
+                ("augmented_assignment", Some(_)) => augmented.push(node),
+                _ => {}
+            }
+            Walk::Descend
+        });
+
+        let (assignment, value) = last?;
+        Some(ValueOrigin::Local { assignment, value, augmented })
+    }
+}
+
+/// The `{…}` expressions of an f-string; empty for a plain string.
+pub(crate) fn interpolations(string: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = string.walk();
+    let expressions = string
+        .children(&mut cursor)
+        .filter(|child| child.kind() == "interpolation")
+        .filter_map(|interpolation| interpolation.child_by_field_name("expression"))
+        .collect();
+    expressions
+}
+
+fn root_of(node: Node<'_>) -> Node<'_> {
+    let mut root = node;
+    while let Some(parent) = root.parent() {
+        root = parent;
+    }
+    root
+}
+
+fn find_parameter<'tree>(function: Node<'tree>, name: &str, source: &str) -> Option<Node<'tree>> {
+    let parameters = function.child_by_field_name("parameters")?;
+    let mut cursor = parameters.walk();
+    let found = parameters.named_children(&mut cursor).find(|parameter| {
+        let identifier = match parameter.kind() {
+            "identifier" => Some(*parameter),
+            "default_parameter" | "typed_default_parameter" => parameter.child_by_field_name("name"),
+            "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => parameter.named_child(0),
+            _ => None,
+        };
+        identifier.is_some_and(|identifier| text(identifier, source) == name)
+    });
+    found
+}

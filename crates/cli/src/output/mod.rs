@@ -1,0 +1,248 @@
+//! Presentation shared by the text and JSON formats of `guardian check`:
+//! positions for people (1-based lines, 1-based columns in characters),
+//! citations, display paths, severity counts and secret masking.
+
+pub mod json;
+pub mod text;
+
+use std::ops::Range;
+use std::path::Path;
+
+use guardian_analysis::{Document, Finding, Policy, PositionEncoding, SectionId, Severity};
+
+use crate::check::Report;
+
+/// The rule whose findings point at a secret; its source text is masked in code frames.
+const SECRET_RULE: &str = "hardcoded-secret";
+
+/// Characters of a masked string literal that stay visible, so a reader can tell secrets apart.
+const VISIBLE_SECRET_PREFIX: usize = 3;
+
+/// A position for people: 1-based line and 1-based column counted in Unicode characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A cited policy section, resolved for printing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citation {
+    /// The document title.
+    pub document: String,
+    /// `Document › heading › subheading`.
+    pub section: String,
+    /// The steering document path, shown relative to the current directory when inside it.
+    pub path: String,
+    /// 1-based line of the section heading.
+    pub line: usize,
+}
+
+/// Finding counts by severity, plus how many files were read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub hints: usize,
+    pub files_checked: usize,
+    pub files_with_findings: usize,
+    pub files_skipped: usize,
+}
+
+impl Counts {
+    pub fn of(report: &Report) -> Self {
+        let mut counts = Counts {
+            files_checked: report.files.len(),
+            files_skipped: report.skipped.len(),
+            ..Counts::default()
+        };
+
+        for file in &report.files {
+            if !file.findings.is_empty() {
+                counts.files_with_findings += 1;
+            }
+            for finding in &file.findings {
+                match finding.severity {
+                    Severity::Error => counts.errors += 1,
+                    Severity::Warning => counts.warnings += 1,
+                    Severity::Info => counts.infos += 1,
+                    Severity::Hint => counts.hints += 1,
+                    Severity::Off => {}
+                }
+            }
+        }
+        counts
+    }
+
+    pub fn findings(&self) -> usize {
+        self.errors + self.warnings + self.infos + self.hints
+    }
+}
+
+pub fn severity_label(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+        Severity::Hint => "hint",
+        Severity::Off => "off",
+    }
+}
+
+/// Treats a closed stdout pipe (`guardian check | head`) as a normal end of output.
+pub fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Shows `path` relative to `current_directory` when it lies inside it, else unchanged.
+pub fn display_path(path: &Path, current_directory: &Path) -> String {
+    let shown = path.strip_prefix(current_directory).unwrap_or(path);
+    shown.display().to_string()
+}
+
+/// Converts a byte offset into a position for people; offsets past the end clamp to the end.
+pub fn position(document: &Document, offset: usize) -> Position {
+    let text = document.text();
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let line_col = document.line_index().line_col(text, offset, PositionEncoding::Utf8);
+
+    let column_bytes = usize::try_from(line_col.column).unwrap_or(usize::MAX).min(offset);
+    let line_start = floor_char_boundary(text, offset - column_bytes);
+    let column_characters = text[line_start..offset].chars().count();
+
+    Position {
+        line: usize::try_from(line_col.line).unwrap_or(usize::MAX).saturating_add(1),
+        column: column_characters + 1,
+    }
+}
+
+/// Resolves every section a finding cites.
+pub fn citations(finding: &Finding, policy: &Policy, current_directory: &Path) -> Vec<Citation> {
+    finding
+        .citations
+        .iter()
+        .filter(|id| section_exists(policy, **id))
+        .map(|id| citation(policy, *id, current_directory))
+        .collect()
+}
+
+fn citation(policy: &Policy, id: SectionId, current_directory: &Path) -> Citation {
+    let document = policy.document(id);
+    let section = policy.section(id);
+
+    Citation {
+        document: document.title.clone(),
+        section: policy.citation(id),
+        path: display_path(&document.path, current_directory),
+        line: usize::try_from(section.heading_line).unwrap_or(usize::MAX).saturating_add(1),
+    }
+}
+
+/// Guards against a citation that points outside the policy, which would panic on indexing.
+fn section_exists(policy: &Policy, id: SectionId) -> bool {
+    policy
+        .documents
+        .get(id.document)
+        .is_some_and(|document| id.section < document.sections.len())
+}
+
+/// Returns `line` with the string literals inside `masked` (a byte range within the line) masked.
+///
+/// Only findings of the secret rule are masked, so other code frames show the source as it is.
+pub fn frame_text(line: &str, masked: Option<Range<usize>>) -> String {
+    let Some(range) = masked else {
+        return line.to_owned();
+    };
+    let start = floor_char_boundary(line, range.start.min(line.len()));
+    let end = floor_char_boundary(line, range.end.min(line.len())).max(start);
+
+    let mut result = String::with_capacity(line.len());
+    result.push_str(&line[..start]);
+    result.push_str(&mask_string_literals(&line[start..end]));
+    result.push_str(&line[end..]);
+    result
+}
+
+/// Whether the source text under a finding must be masked before it is printed.
+pub fn masks_source(finding: &Finding) -> bool {
+    finding.rule == SECRET_RULE
+}
+
+/// Replaces the characters of quoted strings after the first few with `*`, keeping the length.
+///
+/// The scan is lexical: it follows `'` and `"` quotes and backslash escapes, so a
+/// secret in any string literal of the range is hidden.
+fn mask_string_literals(text: &str) -> String {
+    let mut result = String::with_capacity(text.len());
+    let mut open_quote: Option<char> = None;
+    let mut visible_left = 0;
+    let mut escaped = false;
+
+    for character in text.chars() {
+        match open_quote {
+            None => {
+                if character == '"' || character == '\'' {
+                    open_quote = Some(character);
+                    visible_left = VISIBLE_SECRET_PREFIX;
+                }
+                result.push(character);
+            }
+            Some(quote) => {
+                let closes = character == quote && !escaped;
+                escaped = character == '\\' && !escaped;
+
+                if closes {
+                    open_quote = None;
+                    result.push(character);
+                } else if visible_left > 0 {
+                    visible_left -= 1;
+                    result.push(character);
+                } else {
+                    result.push('*');
+                }
+            }
+        }
+    }
+    result
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_keeps_prefix_and_length() {
+        let masked = mask_string_literals(r#"KEY = "sk_live_abcdef""#);
+        assert_eq!(masked, r#"KEY = "sk_***********""#);
+    }
+
+    #[test]
+    fn mask_handles_escaped_quote() {
+        let masked = mask_string_literals(r#""ab\"cdef" + x"#);
+        assert_eq!(masked, r#""ab\*****" + x"#);
+    }
+
+    #[test]
+    fn frame_text_masks_only_range() {
+        let line = r#"a = "public"; b = "secretvalue""#;
+        let start = line.find("b =").unwrap_or(0);
+        let framed = frame_text(line, Some(start..line.len()));
+        assert_eq!(framed, r#"a = "public"; b = "sec********""#);
+    }
+
+    #[test]
+    fn frame_text_without_mask_is_unchanged() {
+        assert_eq!(frame_text("x = 'abc'", None), "x = 'abc'");
+    }
+}

@@ -1,0 +1,133 @@
+//! Helpers shared by the policy crate's integration tests: a check catalog and text renderings.
+
+#![allow(dead_code)]
+
+use guardian_policy::{Binding, KnownCheck, Origin, ParsedDocument, Policy, PolicyProblem, Rule, RuleKind, Section, parse_document};
+use std::fmt::Write;
+use std::path::Path;
+
+/// The eight built-in checks with the topics the analysis crate declares for them.
+pub const KNOWN_CHECKS: &[KnownCheck] = &[
+    KnownCheck {
+        name: "hardcoded-secret",
+        topics: &["secret", "secrets", "credential", "credentials", "password", "passwords", "api key", "api keys", "token", "tokens"],
+    },
+    KnownCheck { name: "sql-injection", topics: &["sql", "sql injection", "database query", "database queries"] },
+    KnownCheck {
+        name: "command-injection",
+        topics: &["command injection", "shell", "os command", "operating system command", "operating system commands"],
+    },
+    KnownCheck { name: "template-injection", topics: &["template", "templates", "template injection"] },
+    KnownCheck { name: "weak-crypto", topics: &["cryptography", "crypto", "hashing", "encryption", "cipher"] },
+    KnownCheck {
+        name: "tls-verification-disabled",
+        topics: &["transport security", "tls", "https", "certificate", "certificates"],
+    },
+    KnownCheck { name: "debug-enabled", topics: &["debug", "debug mode", "debugger", "deployment"] },
+    KnownCheck { name: "deserialization", topics: &["deserialization", "serialization", "pickle"] },
+];
+
+/// Parses a workspace document named `doc.md`.
+pub fn parse(text: &str) -> ParsedDocument {
+    parse_document(Path::new("doc.md"), Origin::Workspace, text, KNOWN_CHECKS)
+}
+
+/// Renders sections one per line: level, lines, heading line, title path and prose.
+pub fn render_sections(sections: &[Section]) -> String {
+    let mut out = String::new();
+    for (index, section) in sections.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "[{index}] level {} heading line {} lines {}..{} bytes {}..{}: {}",
+            section.level,
+            section.heading_line,
+            section.lines.start,
+            section.lines.end,
+            section.range.start,
+            section.range.end,
+            section.title_path.join(" > "),
+        );
+        if !section.prose.is_empty() {
+            let _ = writeln!(out, "    prose: {:?}", section.prose);
+        }
+    }
+    out
+}
+
+/// Renders one rule without its compiled globs, which have no readable form.
+pub fn render_rule(rule: &Rule) -> String {
+    let kind = match &rule.kind {
+        RuleKind::Check { name } => format!("check {name}"),
+        RuleKind::Calls { names } => format!("calls [{}]", names.join(", ")),
+    };
+    let binding = match &rule.binding {
+        Binding::Block => "block".to_owned(),
+        Binding::Topic { topic } => format!("topic {topic:?}"),
+    };
+    let mut line = format!("{} ({kind}) section {} by {binding}", rule.id, rule.section.section);
+    if let Some(severity) = rule.severity {
+        let _ = write!(line, " severity {severity:?}");
+    }
+    if let Some(message) = &rule.message {
+        let _ = write!(line, " message {message:?}");
+    }
+    if rule.files.is_some() {
+        line.push_str(" files");
+    }
+    if let Some(fix) = &rule.fix {
+        let _ = write!(line, " fix {:?} import {:?}", fix.replace, fix.import);
+    }
+    line
+}
+
+pub fn render_rules(rules: &[Rule]) -> String {
+    rules.iter().map(|rule| render_rule(rule) + "\n").collect()
+}
+
+pub fn render_problems(problems: &[PolicyProblem]) -> String {
+    problems
+        .iter()
+        .map(|problem| {
+            format!(
+                "{}:{} bytes {}..{} {:?}: {}\n",
+                problem.path.display(),
+                problem.line,
+                problem.range.start,
+                problem.range.end,
+                problem.severity,
+                problem.message
+            )
+        })
+        .collect()
+}
+
+/// Renders the effective rules of a policy with their citations.
+pub fn render_policy_rules(policy: &Policy) -> String {
+    policy
+        .rules
+        .iter()
+        .map(|rule| format!("{} <- {} [{}]\n", rule.id, policy.citation(rule.section), binding_name(&rule.binding)))
+        .collect()
+}
+
+fn binding_name(binding: &Binding) -> String {
+    match binding {
+        Binding::Block => "block".to_owned(),
+        Binding::Topic { topic } => format!("topic {topic}"),
+    }
+}
+
+/// Returns the path of a shared test-data folder, or `None` (after saying why) when it is absent.
+///
+/// Under `CI=true` a missing folder fails the test instead.
+#[allow(clippy::print_stderr, reason = "the test harness shows a skipped test's reason on stderr")]
+pub fn shared_folder(relative: &str) -> Option<std::path::PathBuf> {
+    let path = Path::new("/work/shared").join(relative);
+    if path.is_dir() {
+        return Some(path);
+    }
+    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
+    assert!(!in_ci, "shared test data {} is missing, and CI=true requires it", path.display());
+    eprintln!("skipping: shared test data {} is absent", path.display());
+    None
+}

@@ -1,0 +1,59 @@
+# Shared helpers for the editor tests, sourced by each tests/editors/*.sh.
+#
+# Exit status convention of every editor test: 0 passed, 77 skipped (the
+# automake convention), anything else failed.
+
+EDITOR_TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$EDITOR_TESTS_DIR/../.." && pwd)"
+SKIP_STATUS=77
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+skip() {
+    echo "SKIP: $*" >&2
+    exit "$SKIP_STATUS"
+}
+
+# Prints the folder of shared test data: $GUARDIAN_SHARED_DIR, else a
+# `shared` folder beside the repository, else /work/shared. When none exists,
+# skips the test, or fails it when CI=true.
+find_shared_dir() {
+    local candidate
+    for candidate in "${GUARDIAN_SHARED_DIR:-}" "$REPO_ROOT/../shared" /work/shared; do
+        if [ -n "$candidate" ] && [ -d "$candidate/examples/fry-factory" ]; then
+            (cd "$candidate" && pwd)
+            return 0
+        fi
+    done
+
+    local message="shared test data not found (looked in \$GUARDIAN_SHARED_DIR, $REPO_ROOT/../shared and /work/shared)"
+    if [ "${CI:-}" = "true" ]; then
+        fail "$message; CI=true requires it"
+    fi
+    skip "$message"
+}
+
+# Prints the absolute path of the guardian binary: the first argument, else
+# $GUARDIAN_BIN, else target/debug/guardian in the repository. Fails when it
+# is not an executable file.
+find_guardian_bin() {
+    local binary="${1:-${GUARDIAN_BIN:-$REPO_ROOT/target/debug/guardian}}"
+    if [ ! -x "$binary" ]; then
+        fail "guardian binary not found or not executable: $binary (build it with 'cargo build', or pass its path as the first argument or in GUARDIAN_BIN)"
+    fi
+    echo "$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+}
+
+# Copies the Fry Factory example (with its .kiro steering folder) into a new
+# temporary folder, makes the copy writable, and prints the folder's path.
+copy_fry_factory() {
+    local shared_dir="$1"
+    local workspace
+    workspace="$(mktemp -d "${TMPDIR:-/tmp}/guardian-editor-test.XXXXXX")"
+    cp -R "$shared_dir/examples/fry-factory/." "$workspace/"
+    chmod -R u+w "$workspace"
+    echo "$workspace"
+}
