@@ -28,6 +28,7 @@
 
 ;;; Code:
 
+(require 'cl-lib)
 (require 'eglot)
 (require 'flymake)
 (require 'seq)
@@ -59,6 +60,9 @@ without this setting."
 (defconst guardian-diagnostic-source "guardian"
   "Value of the `source' field on every diagnostic that Guardian publishes.")
 
+(defclass guardian-eglot-server (eglot-lsp-server) ()
+  "Eglot connection to the Guardian language server.")
+
 (defun guardian-initialization-options (_server)
   "Return the `initializationOptions' object for the Guardian server."
   (let ((paths (mapcar #'expand-file-name guardian-steering-paths)))
@@ -66,8 +70,21 @@ without this setting."
 
 (defun guardian-eglot-contact (&optional _interactive)
   "Return the eglot contact that starts `guardian-command'."
-  (append guardian-command
+  (append (list 'guardian-eglot-server)
+          guardian-command
           (list :initializationOptions #'guardian-initialization-options)))
+
+(defun guardian--send-settings (server)
+  "Send `guardian-steering-paths' to SERVER as workspace settings.
+On connect, eglot sends `eglot-workspace-configuration', by default
+an empty object, and the server takes that as its settings, which
+drops the steering paths from `initializationOptions'.  This hook
+runs after eglot's and sends the paths again.  It sends nothing
+when `guardian-steering-paths' is nil, so a `:guardian' section in
+`eglot-workspace-configuration' still applies."
+  (when (and (cl-typep server 'guardian-eglot-server) guardian-steering-paths)
+    (jsonrpc-notify server :workspace/didChangeConfiguration
+                    (list :settings (list :guardian (guardian-initialization-options server))))))
 
 ;;;###autoload
 (defun guardian-eglot-setup ()
@@ -78,7 +95,8 @@ the default Python servers."
   (setq eglot-server-programs
         (cons (cons guardian-major-modes #'guardian-eglot-contact)
               (seq-remove (lambda (entry) (eq (cdr entry) #'guardian-eglot-contact))
-                          eglot-server-programs))))
+                          eglot-server-programs)))
+  (add-hook 'eglot-connect-hook #'guardian--send-settings t))
 
 (defun guardian--lsp-diagnostic (flymake-diagnostic)
   "Return the LSP diagnostic plist behind FLYMAKE-DIAGNOSTIC, or nil."

@@ -51,26 +51,48 @@ main() {
     shared_dir="$(find_shared_dir)"
     guardian_bin="$(find_guardian_bin "${1:-}")"
     emacs="$(find_emacs)"
-    WORKSPACE="$(copy_fry_factory "$shared_dir")"
-    trap 'rm -rf "$WORKSPACE"' EXIT
+    echo "emacs: $("$emacs" --version | head -n 1), guardian: $guardian_bin"
 
-    echo "emacs: $("$emacs" --version | head -n 1), guardian: $guardian_bin, workspace: $WORKSPACE"
+    # Steering documents in the workspace's .kiro folder, then outside the
+    # workspace, passed with guardian-steering-paths.
+    local steering_source failed_sources=()
+    for steering_source in workspace setting; do
+        run_test "$emacs" "$guardian_bin" "$shared_dir" "$steering_source" || failed_sources+=("$steering_source")
+    done
+    if [ "${#failed_sources[@]}" -gt 0 ]; then
+        fail "emacs test failed with steering documents from: ${failed_sources[*]}"
+    fi
+    echo "PASS: emacs"
+}
+
+# Runs emacs_test.el once on a fresh copy, with the steering documents found
+# through STEERING_SOURCE (workspace or setting). Returns non-zero on failure.
+run_test() {
+    local emacs="$1" guardian_bin="$2" shared_dir="$3" steering_source="$4"
+    WORKSPACE="$(copy_fry_factory "$shared_dir")"
+    trap 'remove_workspace "$WORKSPACE"' EXIT
+
+    local steering_path=""
+    if [ "$steering_source" = "setting" ]; then
+        steering_path="$(move_steering_out "$WORKSPACE")"
+    fi
+    echo "--- steering from $steering_source, workspace $WORKSPACE"
 
     # --batch loads site-start files (Debian activates elpa-eglot there) but
     # no user init file.
     local status=0
-    GUARDIAN_BIN="$guardian_bin" GUARDIAN_TEST_WORKSPACE="$WORKSPACE" \
+    GUARDIAN_BIN="$guardian_bin" GUARDIAN_TEST_WORKSPACE="$WORKSPACE" GUARDIAN_TEST_STEERING_PATH="$steering_path" \
         timeout "$TEST_TIMEOUT_SECONDS" "$emacs" --batch \
         -L "$REPO_ROOT/editors/emacs" \
         -l "$EDITOR_TESTS_DIR/emacs_test.el" || status=$?
+    remove_workspace "$WORKSPACE"
 
     if [ "$status" -eq 124 ]; then
-        fail "emacs test timed out after $TEST_TIMEOUT_SECONDS s"
+        echo "FAIL: emacs test ($steering_source) timed out after $TEST_TIMEOUT_SECONDS s" >&2
+    elif [ "$status" -ne 0 ]; then
+        echo "FAIL: emacs test ($steering_source) failed (exit status $status)" >&2
     fi
-    if [ "$status" -ne 0 ]; then
-        fail "emacs test failed (exit status $status)"
-    fi
-    echo "PASS: emacs"
+    return "$status"
 }
 
 main "$@"

@@ -2,8 +2,10 @@
 
 ;;; Commentary:
 
-;; Run by tests/editors/emacs.sh, which sets GUARDIAN_BIN and
-;; GUARDIAN_TEST_WORKSPACE (a writable copy of the Fry Factory example).
+;; Run by tests/editors/emacs.sh, which sets GUARDIAN_BIN,
+;; GUARDIAN_TEST_WORKSPACE (a writable copy of the Fry Factory example) and
+;; GUARDIAN_TEST_STEERING_PATH (the folder for `guardian-steering-paths', or
+;; empty when the steering documents stay in the workspace).
 ;; Opens app.py, starts eglot through the `eglot-server-programs' entry that
 ;; `guardian-eglot-setup' adds, waits for Flymake diagnostics, and checks the
 ;; sql-injection and hardcoded-secret findings of expected-findings.txt with
@@ -138,6 +140,9 @@
     (emacs-test-check expected "expected-findings.txt lists no sql-injection or hardcoded-secret finding")
 
     (setq guardian-command (list guardian-bin "lsp"))
+    (let ((steering-path (getenv "GUARDIAN_TEST_STEERING_PATH")))
+      (when (and steering-path (not (string-empty-p steering-path)))
+        (setq guardian-steering-paths (list steering-path))))
     (guardian-eglot-setup)
     (find-file (expand-file-name "app.py" workspace))
     (python-mode)

@@ -47,13 +47,35 @@ find_guardian_bin() {
     echo "$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
 }
 
-# Copies the Fry Factory example (with its .kiro steering folder) into a new
-# temporary folder, makes the copy writable, and prints the folder's path.
+# Copies the Fry Factory example (with its .kiro steering folder) to
+# fry-factory/ in a new temporary folder, makes the copy writable, and prints
+# the path of the copy. Remove the copy with remove_workspace.
 copy_fry_factory() {
     local shared_dir="$1"
-    local workspace
-    workspace="$(mktemp -d "${TMPDIR:-/tmp}/guardian-editor-test.XXXXXX")"
-    cp -R "$shared_dir/examples/fry-factory/." "$workspace/"
-    chmod -R u+w "$workspace"
-    echo "$workspace"
+    local parent
+    parent="$(mktemp -d "${TMPDIR:-/tmp}/guardian-editor-test.XXXXXX")"
+    cp -R "$shared_dir/examples/fry-factory" "$parent/fry-factory"
+    chmod -R u+w "$parent"
+    echo "$parent/fry-factory"
+}
+
+# Moves the steering documents of a workspace copy out of the workspace, to
+# policy/ beside it, as an organization's shared policy checkout would be,
+# and prints that folder's path.
+move_steering_out() {
+    local workspace="$1"
+    local policy_dir
+    policy_dir="$(dirname "$workspace")/policy"
+    mv "$workspace/.kiro/steering" "$policy_dir"
+    rmdir "$workspace/.kiro"
+    echo "$policy_dir"
+}
+
+# Removes a workspace made by copy_fry_factory, with its temporary parent.
+remove_workspace() {
+    local workspace="$1"
+    case "$workspace" in
+        */guardian-editor-test.*/fry-factory) rm -rf "$(dirname "$workspace")" ;;
+        *) echo "not removing $workspace: not made by copy_fry_factory" >&2 ;;
+    esac
 }

@@ -53,36 +53,47 @@ main() {
     nvim="$(find_nvim)"
     echo "neovim: $("$nvim" --version | head -n 1), guardian: $guardian_bin"
 
-    # Each start path gets a fresh copy, because the test edits app.py.
-    local start_path failed_paths=()
-    for start_path in native autocmd; do
-        run_test "$nvim" "$guardian_bin" "$shared_dir" "$start_path" || failed_paths+=("$start_path")
+    # Two runs, each on a fresh copy because the test edits app.py:
+    # - "native": vim.lsp.enable, steering documents in the workspace's .kiro;
+    # - "autocmd": the Neovim 0.10 code path, steering documents outside the
+    #   workspace, passed with the steering_paths option.
+    local variant failed_variants=()
+    for variant in "native workspace" "autocmd setting"; do
+        # shellcheck disable=SC2086 # the variant is two words on purpose
+        run_test "$nvim" "$guardian_bin" "$shared_dir" $variant || failed_variants+=("$variant")
     done
-    if [ "${#failed_paths[@]}" -gt 0 ]; then
-        fail "neovim test failed for start path(s): ${failed_paths[*]}"
+    if [ "${#failed_variants[@]}" -gt 0 ]; then
+        fail "neovim test failed for: ${failed_variants[*]}"
     fi
     echo "PASS: neovim"
 }
 
-# Runs neovim_test.lua once, with the client started through START_PATH.
-# Returns non-zero when the test failed or timed out.
+# Runs neovim_test.lua once, with the client started through START_PATH
+# (native or autocmd) and the steering documents found through
+# STEERING_SOURCE (workspace or setting). Returns non-zero on failure.
 run_test() {
-    local nvim="$1" guardian_bin="$2" shared_dir="$3" start_path="$4"
+    local nvim="$1" guardian_bin="$2" shared_dir="$3" start_path="$4" steering_source="$5"
     WORKSPACE="$(copy_fry_factory "$shared_dir")"
-    trap 'rm -rf "$WORKSPACE"' EXIT
-    echo "--- start path $start_path, workspace $WORKSPACE"
+    trap 'remove_workspace "$WORKSPACE"' EXIT
+
+    local steering_path=""
+    if [ "$steering_source" = "setting" ]; then
+        steering_path="$(move_steering_out "$WORKSPACE")"
+    fi
+    echo "--- start path $start_path, steering from $steering_source, workspace $WORKSPACE"
 
     local status=0
-    GUARDIAN_BIN="$guardian_bin" GUARDIAN_TEST_WORKSPACE="$WORKSPACE" GUARDIAN_TEST_START_PATH="$start_path" \
+    GUARDIAN_BIN="$guardian_bin" GUARDIAN_TEST_WORKSPACE="$WORKSPACE" \
+        GUARDIAN_TEST_START_PATH="$start_path" GUARDIAN_TEST_STEERING_PATH="$steering_path" \
         timeout "$TEST_TIMEOUT_SECONDS" "$nvim" --headless --clean \
         --cmd "set runtimepath^=$REPO_ROOT/editors/neovim" \
         -c "luafile $EDITOR_TESTS_DIR/neovim_test.lua" || status=$?
-    rm -rf "$WORKSPACE"
+    remove_workspace "$WORKSPACE"
 
     if [ "$status" -eq 124 ]; then
-        echo "FAIL: neovim test ($start_path start path) timed out after $TEST_TIMEOUT_SECONDS s" >&2
+        echo "FAIL: neovim test ($start_path, $steering_source) timed out after $TEST_TIMEOUT_SECONDS s" >&2
     elif [ "$status" -ne 0 ]; then
-        echo "FAIL: neovim test ($start_path start path) failed (exit status $status)" >&2
+        echo "FAIL: neovim test ($start_path, $steering_source) failed (exit status $status)" >&2
     fi
     return "$status"
 }

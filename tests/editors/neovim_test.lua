@@ -1,8 +1,10 @@
 -- Headless Neovim test of editors/neovim against the real `guardian lsp`.
 --
 -- Run by tests/editors/neovim.sh, which sets GUARDIAN_BIN,
--- GUARDIAN_TEST_WORKSPACE (a writable copy of the Fry Factory example) and
--- GUARDIAN_TEST_START_PATH ("native" or "autocmd", see run()).
+-- GUARDIAN_TEST_WORKSPACE (a writable copy of the Fry Factory example),
+-- GUARDIAN_TEST_START_PATH ("native" or "autocmd", see run()) and
+-- GUARDIAN_TEST_STEERING_PATH (the steering folder for the steering_paths
+-- option, or empty when the steering documents stay in the workspace).
 -- Prints one line per failed check and exits with status 1 when any failed.
 
 local DIAGNOSTICS_TIMEOUT_MS = 30000
@@ -242,7 +244,10 @@ local function run()
     end
   end
   log("start path: " .. (guardian.has_native_config() and "vim.lsp.enable" or "FileType autocommand"))
-  guardian.setup({ cmd = { guardian_bin, "lsp" } })
+
+  local steering_path = os.getenv("GUARDIAN_TEST_STEERING_PATH") or ""
+  local steering_paths = steering_path ~= "" and { steering_path } or {}
+  guardian.setup({ cmd = { guardian_bin, "lsp" }, steering_paths = steering_paths })
 
   vim.cmd.edit(vim.fn.fnameescape(workspace .. "/app.py"))
   local bufnr = vim.api.nvim_get_current_buf()

@@ -57,7 +57,7 @@ check_vsix_contents() {
 
 main() {
     check_node
-    cd "$EXTENSION_DIR"
+    cd "$EXTENSION_DIR" || fail "extension folder not found: $EXTENSION_DIR"
     echo "vscode: node $(node --version), npm $(npm --version)"
 
     npm ci --no-audit --no-fund || fail "npm ci failed"

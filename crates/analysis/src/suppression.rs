@@ -5,7 +5,8 @@
 //! A suppression applies to a finding that starts on the comment's own line,
 //! on the line after the comment, or in a statement that starts on the line
 //! after the comment. A suppression without a reason, or with a malformed
-//! date, suppresses nothing and is reported as `invalid-suppression`; one
+//! date, suppresses nothing and is reported as `invalid-suppression` (the
+//! unedited placeholder reason of a recorded exception counts as none); one
 //! whose date has passed is reported as `expired-suppression` and stops
 //! suppressing.
 
@@ -16,6 +17,7 @@ use jiff::civil::Date;
 use regex::Regex;
 
 use crate::checks::RawFinding;
+use crate::fixes::REASON_PLACEHOLDER;
 
 /// The rule id of a suppression comment that cannot be used.
 pub const INVALID_SUPPRESSION: &str = "invalid-suppression";
@@ -91,7 +93,8 @@ pub(crate) fn parse(
     }
 
     let reason = REASON.captures(rest).map(|captures| captures["reason"].trim().to_owned());
-    if reason.as_deref().is_none_or(str::is_empty) {
+    let reason_given = reason.as_deref().is_some_and(|reason| !reason.is_empty() && reason != REASON_PLACEHOLDER);
+    if !reason_given {
         let message = format!(
             "a suppression needs a reason and suppresses nothing without one; write it as `{SYNTAX_HINT}`"
         );
@@ -150,7 +153,8 @@ mod tests {
 
     #[test]
     fn missing_reason_is_invalid() {
-        for comment in ["# guardian: ignore[sql-injection]", r#"# guardian: ignore[sql-injection] reason="  ""#] {
+        let placeholder = format!("# guardian: ignore[sql-injection] reason=\"{REASON_PLACEHOLDER}\"");
+        for comment in ["# guardian: ignore[sql-injection]", r#"# guardian: ignore[sql-injection] reason="  ""#, placeholder.as_str()] {
             let error = parse_comment(comment).err();
             assert_eq!(error.as_ref().map(|error| error.rule.as_str()), Some(INVALID_SUPPRESSION), "{comment}");
             assert!(error.is_some_and(|error| error.message.contains("reason")), "{comment}");

@@ -7,7 +7,12 @@
 use crate::model::{Binding, KnownCheck, Rule, RuleKind, Section, SectionId};
 
 /// Returns the topic rules for one section, skipping checks its own blocks already bind.
-pub(crate) fn topic_rules(section: &Section, id: SectionId, known_checks: &[KnownCheck], block_rules: &[Rule]) -> Vec<Rule> {
+pub(crate) fn topic_rules(
+    section: &Section,
+    id: SectionId,
+    known_checks: &[KnownCheck],
+    block_rules: &[Rule],
+) -> Vec<Rule> {
     // The synthetic root section (level 0) has no heading of its own to read.
     let is_root = section.level == 0;
     let Some(heading) = section.title_path.last().filter(|_| !is_root) else {
@@ -22,13 +27,17 @@ pub(crate) fn topic_rules(section: &Section, id: SectionId, known_checks: &[Know
             let topic = matching_topic(&heading_words, check.topics)?;
             Some(Rule {
                 id: check.name.to_owned(),
-                kind: RuleKind::Check { name: check.name.to_owned() },
+                kind: RuleKind::Check {
+                    name: check.name.to_owned(),
+                },
                 severity: None,
                 message: None,
                 files: None,
                 fix: None,
                 section: id,
-                binding: Binding::Topic { topic: topic.to_owned() },
+                binding: Binding::Topic {
+                    topic: topic.to_owned(),
+                },
                 block_range: section.heading_range.clone(),
             })
         })
@@ -45,7 +54,8 @@ pub(crate) fn matching_topic<'a>(heading_words: &[String], topics: &[&'a str]) -
         .filter(|topic| contains_phrase(heading_words, &words(topic), same_word))
         .max_by_key(|topic| {
             let topic_words = words(topic);
-            let is_exact = contains_phrase(heading_words, &topic_words, |left, right| left == right);
+            let is_exact =
+                contains_phrase(heading_words, &topic_words, |left, right| left == right);
             (topic_words.len(), is_exact)
         })
 }
@@ -66,19 +76,28 @@ pub(crate) fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn contains_phrase(heading_words: &[String], phrase: &[String], word_matches: fn(&str, &str) -> bool) -> bool {
+fn contains_phrase(
+    heading_words: &[String],
+    phrase: &[String],
+    word_matches: fn(&str, &str) -> bool,
+) -> bool {
     if phrase.is_empty() || phrase.len() > heading_words.len() {
         return false;
     }
-    heading_words
-        .windows(phrase.len())
-        .any(|window| window.iter().zip(phrase).all(|(word, topic_word)| word_matches(word, topic_word)))
+    heading_words.windows(phrase.len()).any(|window| {
+        window
+            .iter()
+            .zip(phrase)
+            .all(|(word, topic_word)| word_matches(word, topic_word))
+    })
 }
 
 /// Compares two words, tolerating a plural `s`, `es` or `y`/`ies` on either side.
 fn same_word(left: &str, right: &str) -> bool {
     let is_plural_of = |plural: &str, singular: &str| {
-        let adds_suffix = plural.strip_prefix(singular).is_some_and(|suffix| suffix == "s" || suffix == "es");
+        let adds_suffix = plural
+            .strip_prefix(singular)
+            .is_some_and(|suffix| suffix == "s" || suffix == "es");
         let y_to_ies = singular
             .strip_suffix('y')
             .is_some_and(|stem| plural.strip_suffix("ies") == Some(stem));
@@ -91,7 +110,15 @@ fn same_word(left: &str, right: &str) -> bool {
 mod tests {
     use super::*;
 
-    const SECRET_TOPICS: &[&str] = &["secret", "secrets", "credential", "password", "api key", "api keys", "token"];
+    const SECRET_TOPICS: &[&str] = &[
+        "secret",
+        "secrets",
+        "credential",
+        "password",
+        "api key",
+        "api keys",
+        "token",
+    ];
 
     fn topic_for(heading: &str, topics: &[&'static str]) -> Option<&'static str> {
         matching_topic(&words(heading), topics)
@@ -99,11 +126,20 @@ mod tests {
 
     #[test]
     fn heading_names_topic() {
-        assert_eq!(topic_for("2. Secrets Management", SECRET_TOPICS), Some("secrets"));
+        assert_eq!(
+            topic_for("2. Secrets Management", SECRET_TOPICS),
+            Some("secrets")
+        );
         assert_eq!(topic_for("Credentials", SECRET_TOPICS), Some("credential"));
         assert_eq!(topic_for("Secret", SECRET_TOPICS), Some("secret"));
-        assert_eq!(topic_for("Handling API Keys", SECRET_TOPICS), Some("api keys"));
-        assert_eq!(topic_for("Passwords and tokens", SECRET_TOPICS), Some("password"));
+        assert_eq!(
+            topic_for("Handling API Keys", SECRET_TOPICS),
+            Some("api keys")
+        );
+        assert_eq!(
+            topic_for("Passwords and tokens", SECRET_TOPICS),
+            Some("password")
+        );
     }
 
     #[test]
@@ -117,8 +153,14 @@ mod tests {
     #[test]
     fn longest_topic_wins() {
         let topics = &["sql", "sql injection", "database query"];
-        assert_eq!(topic_for("Preventing SQL injection", topics), Some("sql injection"));
+        assert_eq!(
+            topic_for("Preventing SQL injection", topics),
+            Some("sql injection")
+        );
         assert_eq!(topic_for("3.1 SQL", topics), Some("sql"));
-        assert_eq!(topic_for("Database queries", topics), Some("database query"));
+        assert_eq!(
+            topic_for("Database queries", topics),
+            Some("database query")
+        );
     }
 }

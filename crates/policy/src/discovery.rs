@@ -36,7 +36,11 @@ pub(crate) enum FolderKind {
 }
 
 impl SearchPlan {
-    pub(crate) fn new(steering_paths: &[PathBuf], workspace_root: Option<&Path>, user_home: Option<&Path>) -> Self {
+    pub(crate) fn new(
+        steering_paths: &[PathBuf],
+        workspace_root: Option<&Path>,
+        user_home: Option<&Path>,
+    ) -> Self {
         let mut folders = Vec::new();
 
         for path in steering_paths {
@@ -44,11 +48,19 @@ impl SearchPlan {
         }
         if let Some(root) = workspace_root {
             for relative in WORKSPACE_STEERING_DIRS {
-                folders.push((root.join(relative), Origin::Workspace, FolderKind::Conventional));
+                folders.push((
+                    root.join(relative),
+                    Origin::Workspace,
+                    FolderKind::Conventional,
+                ));
             }
         }
         if let Some(home) = user_home {
-            folders.push((home.join(USER_STEERING_DIR), Origin::User, FolderKind::Conventional));
+            folders.push((
+                home.join(USER_STEERING_DIR),
+                Origin::User,
+                FolderKind::Conventional,
+            ));
         }
 
         Self { folders }
@@ -63,9 +75,17 @@ pub(crate) fn discover(plan: &SearchPlan) -> Discovered {
     for (folder, origin, kind) in &plan.folders {
         let files = match markdown_files(folder) {
             Ok(files) => files,
-            Err(error) if *kind == FolderKind::Conventional && error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error)
+                if *kind == FolderKind::Conventional
+                    && error.kind() == std::io::ErrorKind::NotFound =>
+            {
+                continue;
+            }
             Err(error) => {
-                discovered.problems.push(file_problem(folder, format!("cannot read steering folder: {error}")));
+                discovered.problems.push(file_problem(
+                    folder,
+                    format!("cannot read steering folder: {error}"),
+                ));
                 continue;
             }
         };
@@ -101,7 +121,9 @@ fn read_document(path: PathBuf, origin: Origin, discovered: &mut Discovered) {
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             tracing::debug!(path = %path.display(), ?origin, "loaded steering document");
-            discovered.sources.push(DocumentSource { path, origin, text });
+            discovered
+                .sources
+                .push(DocumentSource { path, origin, text });
         }
         Err(error) => {
             let message = format!("cannot read steering document, so it is skipped: {error}");
@@ -112,5 +134,11 @@ fn read_document(path: PathBuf, origin: Origin, discovered: &mut Discovered) {
 
 fn file_problem(path: &Path, message: String) -> PolicyProblem {
     tracing::warn!(path = %path.display(), %message, "steering document problem");
-    PolicyProblem { path: path.to_path_buf(), line: 0, range: 0..0, severity: Severity::Error, message }
+    PolicyProblem {
+        path: path.to_path_buf(),
+        line: 0,
+        range: 0..0,
+        severity: Severity::Error,
+        message,
+    }
 }

@@ -40,8 +40,16 @@ struct Delimited<'a> {
 }
 
 /// Reads the front matter at the top of `text`, if any.
-pub(crate) fn parse_front_matter(text: &str, line_index: &LineIndex, problems: &mut ProblemSink) -> FrontMatter {
-    let always = FrontMatter { inclusion: Inclusion::Always, file_match: None, body_start: 0 };
+pub(crate) fn parse_front_matter(
+    text: &str,
+    line_index: &LineIndex,
+    problems: &mut ProblemSink,
+) -> FrontMatter {
+    let always = FrontMatter {
+        inclusion: Inclusion::Always,
+        file_match: None,
+        body_start: 0,
+    };
 
     let Some(delimited) = find_front_matter(text, line_index, problems) else {
         return always;
@@ -50,22 +58,43 @@ pub(crate) fn parse_front_matter(text: &str, line_index: &LineIndex, problems: &
 
     let raw = match parse_yaml(&delimited, problems) {
         Some(raw) => raw,
-        None => return FrontMatter { body_start, ..always },
+        None => {
+            return FrontMatter {
+                body_start,
+                ..always
+            };
+        }
     };
 
     let key_line = |key: &str| find_key_line(&delimited, key);
     let inclusion = decide_inclusion(&raw, &key_line, problems);
     let file_match = match &inclusion {
-        Inclusion::FileMatch { patterns } => Some(compile_file_match(patterns, key_line("fileMatchPattern"), problems)),
+        Inclusion::FileMatch { patterns } => Some(compile_file_match(
+            patterns,
+            key_line("fileMatchPattern"),
+            problems,
+        )),
         _ => None,
     };
 
-    FrontMatter { inclusion, file_match, body_start }
+    FrontMatter {
+        inclusion,
+        file_match,
+        body_start,
+    }
 }
 
 /// Finds the `---` delimited block at the very top of the document.
-fn find_front_matter<'a>(text: &'a str, line_index: &LineIndex, problems: &mut ProblemSink) -> Option<Delimited<'a>> {
-    let content_start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+fn find_front_matter<'a>(
+    text: &'a str,
+    line_index: &LineIndex,
+    problems: &mut ProblemSink,
+) -> Option<Delimited<'a>> {
+    let content_start = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     let mut lines = split_lines_with_offsets(&text[content_start..], content_start);
 
     let (_, first_line) = lines.next()?;
@@ -125,12 +154,21 @@ fn parse_yaml(delimited: &Delimited, problems: &mut ProblemSink) -> Option<RawFr
 /// Returns the zero-based document line where `key:` is written, else the first YAML line.
 fn find_key_line(delimited: &Delimited, key: &str) -> u32 {
     let prefix = format!("{key}:");
-    let position = delimited.yaml.lines().position(|line| line.trim_start().starts_with(&prefix));
-    let offset = position.and_then(|index| u32::try_from(index).ok()).unwrap_or(0);
+    let position = delimited
+        .yaml
+        .lines()
+        .position(|line| line.trim_start().starts_with(&prefix));
+    let offset = position
+        .and_then(|index| u32::try_from(index).ok())
+        .unwrap_or(0);
     delimited.first_yaml_line.saturating_add(offset)
 }
 
-fn decide_inclusion(raw: &RawFrontMatter, key_line: &dyn Fn(&str) -> u32, problems: &mut ProblemSink) -> Inclusion {
+fn decide_inclusion(
+    raw: &RawFrontMatter,
+    key_line: &dyn Fn(&str) -> u32,
+    problems: &mut ProblemSink,
+) -> Inclusion {
     let Some(value) = raw.inclusion.as_deref() else {
         return Inclusion::Always;
     };
@@ -153,7 +191,11 @@ fn decide_inclusion(raw: &RawFrontMatter, key_line: &dyn Fn(&str) -> u32, proble
     }
 }
 
-fn file_match_inclusion(raw: &RawFrontMatter, key_line: &dyn Fn(&str) -> u32, problems: &mut ProblemSink) -> Inclusion {
+fn file_match_inclusion(
+    raw: &RawFrontMatter,
+    key_line: &dyn Fn(&str) -> u32,
+    problems: &mut ProblemSink,
+) -> Inclusion {
     let patterns = raw.file_match_pattern.clone().unwrap_or_default().0;
     if patterns.is_empty() {
         problems.at_line(
@@ -166,7 +208,11 @@ fn file_match_inclusion(raw: &RawFrontMatter, key_line: &dyn Fn(&str) -> u32, pr
     Inclusion::FileMatch { patterns }
 }
 
-fn auto_inclusion(raw: &RawFrontMatter, key_line: &dyn Fn(&str) -> u32, problems: &mut ProblemSink) -> Inclusion {
+fn auto_inclusion(
+    raw: &RawFrontMatter,
+    key_line: &dyn Fn(&str) -> u32,
+    problems: &mut ProblemSink,
+) -> Inclusion {
     let missing: Vec<&str> = [("name", &raw.name), ("description", &raw.description)]
         .into_iter()
         .filter(|(_, value)| value.as_deref().is_none_or(|text| text.trim().is_empty()))
@@ -177,15 +223,24 @@ fn auto_inclusion(raw: &RawFrontMatter, key_line: &dyn Fn(&str) -> u32, problems
         problems.at_line(
             key_line("inclusion"),
             Severity::Warning,
-            format!("`inclusion: auto` needs `name` and `description`; missing: {}", missing.join(", ")),
+            format!(
+                "`inclusion: auto` needs `name` and `description`; missing: {}",
+                missing.join(", ")
+            ),
         );
     }
 
-    Inclusion::Auto { name: raw.name.clone(), description: raw.description.clone() }
+    Inclusion::Auto {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+    }
 }
 
 fn compile_file_match(patterns: &[String], line: u32, problems: &mut ProblemSink) -> GlobSet {
-    for pattern in patterns.iter().filter(|pattern| has_top_level_comma(pattern)) {
+    for pattern in patterns
+        .iter()
+        .filter(|pattern| has_top_level_comma(pattern))
+    {
         problems.at_line(
             line,
             Severity::Warning,
@@ -197,7 +252,14 @@ fn compile_file_match(patterns: &[String], line: u32, problems: &mut ProblemSink
 
     let (set, invalid) = compile_globs(patterns);
     for glob in invalid {
-        problems.at_line(line, Severity::Error, format!("invalid glob `{}` in fileMatchPattern: {}", glob.pattern, glob.reason));
+        problems.at_line(
+            line,
+            Severity::Error,
+            format!(
+                "invalid glob `{}` in fileMatchPattern: {}",
+                glob.pattern, glob.reason
+            ),
+        );
     }
     set
 }

@@ -56,7 +56,10 @@ pub(crate) fn compile_globs(patterns: &[String]) -> (GlobSet, Vec<InvalidGlob>) 
             Ok(glob) => {
                 builder.add(glob);
             }
-            Err(error) => invalid.push(InvalidGlob { pattern: pattern.clone(), reason: error.kind().to_string() }),
+            Err(error) => invalid.push(InvalidGlob {
+                pattern: pattern.clone(),
+                reason: error.kind().to_string(),
+            }),
         }
     }
 

@@ -15,10 +15,16 @@
 
 use crate::document::ParsedDocument;
 use crate::line_index::LineIndex;
-use crate::model::{Inclusion, KnownCheck, Origin, Policy, PolicyProblem, Rule, RuleKind, Severity};
+use crate::model::{
+    Inclusion, KnownCheck, Origin, Policy, PolicyProblem, Rule, RuleKind, Severity,
+};
 
 /// Builds the policy from documents in load order.
-pub(crate) fn assemble(parsed: Vec<ParsedDocument>, known_checks: &[KnownCheck], mut problems: Vec<PolicyProblem>) -> Policy {
+pub(crate) fn assemble(
+    parsed: Vec<ParsedDocument>,
+    known_checks: &[KnownCheck],
+    mut problems: Vec<PolicyProblem>,
+) -> Policy {
     let mut documents = Vec::with_capacity(parsed.len());
     let mut all_rules = Vec::new();
 
@@ -31,8 +37,15 @@ pub(crate) fn assemble(parsed: Vec<ParsedDocument>, known_checks: &[KnownCheck],
         }));
     }
 
-    let mut policy = Policy { documents, rules: Vec::new(), problems };
-    let has_loaded_documents = policy.documents.iter().any(|document| document.origin != Origin::Bundled);
+    let mut policy = Policy {
+        documents,
+        rules: Vec::new(),
+        problems,
+    };
+    let has_loaded_documents = policy
+        .documents
+        .iter()
+        .any(|document| document.origin != Origin::Bundled);
 
     let mut effective = Vec::new();
     for check in known_checks {
@@ -41,14 +54,20 @@ pub(crate) fn assemble(parsed: Vec<ParsedDocument>, known_checks: &[KnownCheck],
             .filter(|rule| matches!(&rule.kind, RuleKind::Check { name } if name == check.name))
             .cloned()
             .partition(|rule| policy.document(rule.section).origin != Origin::Bundled);
-        let chosen = if from_loaded.is_empty() { from_bundled } else { from_loaded };
+        let chosen = if from_loaded.is_empty() {
+            from_bundled
+        } else {
+            from_loaded
+        };
         effective.extend(sort_by_specificity(&policy, chosen));
     }
 
     let custom_rules: Vec<Rule> = all_rules
         .into_iter()
         .filter(|rule| matches!(rule.kind, RuleKind::Calls { .. }))
-        .filter(|rule| !has_loaded_documents || policy.document(rule.section).origin != Origin::Bundled)
+        .filter(|rule| {
+            !has_loaded_documents || policy.document(rule.section).origin != Origin::Bundled
+        })
         .collect();
     effective.extend(sort_by_specificity(&policy, custom_rules));
 
@@ -63,7 +82,11 @@ fn sort_by_specificity(policy: &Policy, mut rules: Vec<Rule>) -> Vec<Rule> {
     rules.sort_by_key(|rule| {
         let document = policy.document(rule.section);
         let is_file_match = matches!(document.inclusion, Inclusion::FileMatch { .. });
-        (u8::from(!is_file_match), specificity_rank(document.origin), rule.section.document)
+        (
+            u8::from(!is_file_match),
+            specificity_rank(document.origin),
+            rule.section.document,
+        )
     });
     rules
 }
@@ -79,15 +102,24 @@ fn specificity_rank(origin: Origin) -> u8 {
 }
 
 /// Drops the severity of workspace and user rules that would lower or disable an organization rule.
-fn enforce_organization_floor(policy: &Policy, mut rules: Vec<Rule>) -> (Vec<Rule>, Vec<PolicyProblem>) {
+fn enforce_organization_floor(
+    policy: &Policy,
+    mut rules: Vec<Rule>,
+) -> (Vec<Rule>, Vec<PolicyProblem>) {
     let mut problems = Vec::new();
 
     let organization_floor = |rule_id: &str| -> Option<Option<Severity>> {
-        let organization_rules: Vec<&Rule> = rules_from(policy, &rules, rule_id, Origin::Organization).collect();
+        let organization_rules: Vec<&Rule> =
+            rules_from(policy, &rules, rule_id, Origin::Organization).collect();
         if organization_rules.is_empty() {
             return None;
         }
-        Some(organization_rules.iter().filter_map(|rule| rule.severity).max())
+        Some(
+            organization_rules
+                .iter()
+                .filter_map(|rule| rule.severity)
+                .max(),
+        )
     };
 
     let mut lowered = Vec::new();
@@ -115,7 +147,12 @@ fn enforce_organization_floor(policy: &Policy, mut rules: Vec<Rule>) -> (Vec<Rul
     (rules, problems)
 }
 
-fn rules_from<'a>(policy: &'a Policy, rules: &'a [Rule], rule_id: &'a str, origin: Origin) -> impl Iterator<Item = &'a Rule> + 'a {
+fn rules_from<'a>(
+    policy: &'a Policy,
+    rules: &'a [Rule],
+    rule_id: &'a str,
+    origin: Origin,
+) -> impl Iterator<Item = &'a Rule> + 'a {
     rules
         .iter()
         .filter(move |rule| rule.id == rule_id && policy.document(rule.section).origin == origin)
@@ -124,7 +161,11 @@ fn rules_from<'a>(policy: &'a Policy, rules: &'a [Rule], rule_id: &'a str, origi
 fn floor_problem(policy: &Policy, rule: &Rule, severity: Severity) -> PolicyProblem {
     let document = policy.document(rule.section);
     let line_index = LineIndex::new(&document.text);
-    let action = if severity == Severity::Off { "disable" } else { "lower the severity of" };
+    let action = if severity == Severity::Off {
+        "disable"
+    } else {
+        "lower the severity of"
+    };
     let message = format!(
         "this document cannot {action} `{}`, which an organization steering document binds; the severity is ignored",
         rule.id

@@ -30,8 +30,8 @@ pub use bundled::bundled_sources;
 pub use discovery::{USER_STEERING_DIR, WORKSPACE_STEERING_DIRS};
 pub use document::{ParsedDocument, parse_document};
 pub use model::{
-    Binding, FixTemplate, Inclusion, KnownCheck, Origin, Policy, PolicyProblem, Rule, RuleKind, Section, SectionId,
-    Severity, SteeringDocument,
+    Binding, FixTemplate, Inclusion, KnownCheck, Origin, Policy, PolicyProblem, Rule, RuleKind,
+    Section, SectionId, Severity, SteeringDocument,
 };
 pub use references::file_reference_problems;
 pub use rule_block::parse_severity;
@@ -73,17 +73,31 @@ pub fn load(options: &LoadOptions) -> Policy {
 /// Loads like [`load`], reading the user's folder under `user_home` instead of the real home.
 pub fn load_with_home(options: &LoadOptions, user_home: Option<&Path>) -> Policy {
     let home = user_home.filter(|_| options.include_user_global);
-    let plan = discovery::SearchPlan::new(&options.steering_paths, options.workspace_root.as_deref(), home);
+    let plan = discovery::SearchPlan::new(
+        &options.steering_paths,
+        options.workspace_root.as_deref(),
+        home,
+    );
     let mut discovered = discovery::discover(&plan);
 
     if let Some(root) = options.workspace_root.as_deref() {
         for source in &discovered.sources {
-            discovered.problems.extend(file_reference_problems(&source.path, &source.text, root));
+            discovered
+                .problems
+                .extend(file_reference_problems(&source.path, &source.text, root));
         }
     }
 
-    tracing::info!(documents = discovered.sources.len(), problems = discovered.problems.len(), "steering documents discovered");
-    let mut policy = assemble_sources(discovered.sources, &options.known_checks, discovered.problems);
+    tracing::info!(
+        documents = discovered.sources.len(),
+        problems = discovered.problems.len(),
+        "steering documents discovered"
+    );
+    let mut policy = assemble_sources(
+        discovered.sources,
+        &options.known_checks,
+        discovered.problems,
+    );
 
     if let Some(root) = options.workspace_root.as_deref() {
         let unmatched = unmatched_pattern_problems(&policy.documents, root);
@@ -99,7 +113,11 @@ pub fn load_sources(sources: Vec<DocumentSource>, known_checks: &[KnownCheck]) -
     assemble_sources(sources, known_checks, Vec::new())
 }
 
-fn assemble_sources(sources: Vec<DocumentSource>, known_checks: &[KnownCheck], problems: Vec<PolicyProblem>) -> Policy {
+fn assemble_sources(
+    sources: Vec<DocumentSource>,
+    known_checks: &[KnownCheck],
+    problems: Vec<PolicyProblem>,
+) -> Policy {
     let parsed = sources
         .into_iter()
         .chain(bundled_sources())

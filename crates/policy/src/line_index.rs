@@ -13,7 +13,10 @@ impl LineIndex {
     pub(crate) fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(offset, _)| offset + 1));
-        Self { line_starts, text_len: text.len() }
+        Self {
+            line_starts,
+            text_len: text.len(),
+        }
     }
 
     /// Returns the zero-based line that contains `offset`.
@@ -48,8 +51,15 @@ impl LineIndex {
         let Some(&start) = self.line_starts.get(index) else {
             return self.text_len..self.text_len;
         };
-        let end = self.line_starts.get(index + 1).map_or(self.text_len, |next| next - 1);
-        let end = if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') && end > start { end - 1 } else { end };
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text_len, |next| next - 1);
+        let end = if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') && end > start {
+            end - 1
+        } else {
+            end
+        };
         start..end
     }
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How serious a finding is. `Off` disables a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Off,
@@ -34,8 +36,13 @@ pub enum Origin {
 pub enum Inclusion {
     Always,
     /// Applies only to files matching one of the patterns.
-    FileMatch { patterns: Vec<String> },
-    Auto { name: Option<String>, description: Option<String> },
+    FileMatch {
+        patterns: Vec<String>,
+    },
+    Auto {
+        name: Option<String>,
+        description: Option<String>,
+    },
     /// Reference material only; never enforced.
     Manual,
 }
@@ -181,26 +188,41 @@ impl Policy {
 }
 
 impl Policy {
+    /// Returns the document of a section, or `None` for an id from another policy.
+    pub fn get_document(&self, id: SectionId) -> Option<&SteeringDocument> {
+        self.documents.get(id.document)
+    }
+
+    /// Returns a section, or `None` for an id from another policy.
+    pub fn get_section(&self, id: SectionId) -> Option<&Section> {
+        self.get_document(id)?.sections.get(id.section)
+    }
+
     /// Returns the effective rules for one built-in check, most specific first.
     pub fn rules_for_check<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
-        self.rules
-            .iter()
-            .filter(move |rule| matches!(&rule.kind, RuleKind::Check { name: check } if check == name))
+        self.rules.iter().filter(
+            move |rule| matches!(&rule.kind, RuleKind::Check { name: check } if check == name),
+        )
     }
 
     /// Returns the effective custom `calls:` rules.
     pub fn custom_rules(&self) -> impl Iterator<Item = &Rule> {
-        self.rules.iter().filter(|rule| matches!(rule.kind, RuleKind::Calls { .. }))
+        self.rules
+            .iter()
+            .filter(|rule| matches!(rule.kind, RuleKind::Calls { .. }))
     }
 
     /// Returns the effective rules that apply to a workspace-relative path.
     ///
     /// A rule applies when its document applies (inclusion and `fileMatchPattern`)
     /// and its own `files:` globs, if any, match. Rules with severity `Off` are included.
-    pub fn rules_for_path<'a>(&'a self, relative_path: &'a Path) -> impl Iterator<Item = &'a Rule> + 'a {
-        self.rules
-            .iter()
-            .filter(move |rule| self.document(rule.section).applies_to(relative_path) && rule.applies_to(relative_path))
+    pub fn rules_for_path<'a>(
+        &'a self,
+        relative_path: &'a Path,
+    ) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules.iter().filter(move |rule| {
+            self.document(rule.section).applies_to(relative_path) && rule.applies_to(relative_path)
+        })
     }
 }
 
@@ -210,7 +232,10 @@ impl SteeringDocument {
         match &self.inclusion {
             Inclusion::Always | Inclusion::Auto { .. } => true,
             Inclusion::Manual => false,
-            Inclusion::FileMatch { .. } => self.file_match.as_ref().is_some_and(|globs| globs.is_match(relative_path)),
+            Inclusion::FileMatch { .. } => self
+                .file_match
+                .as_ref()
+                .is_some_and(|globs| globs.is_match(relative_path)),
         }
     }
 }
@@ -220,7 +245,9 @@ impl Rule {
     ///
     /// A rule without `files:` matches every path.
     pub fn applies_to(&self, relative_path: &Path) -> bool {
-        self.files.as_ref().is_none_or(|globs| globs.is_match(relative_path))
+        self.files
+            .as_ref()
+            .is_none_or(|globs| globs.is_match(relative_path))
     }
 
     /// Returns the check name for `check:` rules.

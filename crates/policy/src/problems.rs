@@ -15,14 +15,25 @@ pub(crate) struct ProblemSink<'a> {
 
 impl<'a> ProblemSink<'a> {
     pub(crate) fn new(path: &'a Path, text: &'a str, line_index: &'a LineIndex) -> Self {
-        Self { path, text, line_index, problems: Vec::new() }
+        Self {
+            path,
+            text,
+            line_index,
+            problems: Vec::new(),
+        }
     }
 
     /// Records a problem that covers a byte range; its line is the range's first line.
     pub(crate) fn at_range(&mut self, range: Range<usize>, severity: Severity, message: String) {
         tracing::warn!(path = %self.path.display(), offset = range.start, %message, "steering document problem");
         let line = self.line_index.line_of(range.start);
-        self.problems.push(PolicyProblem { path: self.path.to_path_buf(), line, range, severity, message });
+        self.problems.push(PolicyProblem {
+            path: self.path.to_path_buf(),
+            line,
+            range,
+            severity,
+            message,
+        });
     }
 
     /// Records a problem that covers one whole zero-based line.

@@ -11,7 +11,11 @@ const REFERENCE_END: &str = "]]";
 /// Returns a problem for each `#[[file:path]]` reference whose file does not exist.
 ///
 /// Reference paths are resolved against the workspace root.
-pub fn file_reference_problems(document_path: &Path, text: &str, workspace_root: &Path) -> Vec<PolicyProblem> {
+pub fn file_reference_problems(
+    document_path: &Path,
+    text: &str,
+    workspace_root: &Path,
+) -> Vec<PolicyProblem> {
     let line_index = LineIndex::new(text);
     let mut problems = ProblemSink::new(document_path, text, &line_index);
 
@@ -28,7 +32,10 @@ pub fn file_reference_problems(document_path: &Path, text: &str, workspace_root:
         let target = text[target_start..target_start + target_length].trim();
         let resolved = workspace_root.join(target);
         if target.is_empty() || !resolved.exists() {
-            let message = format!("file reference `#[[file:{target}]]` names a file that does not exist: {}", resolved.display());
+            let message = format!(
+                "file reference `#[[file:{target}]]` names a file that does not exist: {}",
+                resolved.display()
+            );
             problems.at_range(start..end, Severity::Warning, message);
         }
     }
@@ -49,7 +56,10 @@ mod tests {
 
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, 2);
-        assert_eq!(&text[problems[0].range.clone()], "#[[file:missing/openapi.yaml]]");
+        assert_eq!(
+            &text[problems[0].range.clone()],
+            "#[[file:missing/openapi.yaml]]"
+        );
         assert!(problems[0].message.contains("missing/openapi.yaml"));
     }
 

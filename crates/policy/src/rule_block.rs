@@ -17,7 +17,9 @@ use serde_saphyr::Spanned;
 use std::fmt;
 
 /// The keys a rule may use.
-const KNOWN_KEYS: &[&str] = &["check", "calls", "id", "severity", "message", "files", "fix"];
+const KNOWN_KEYS: &[&str] = &[
+    "check", "calls", "id", "severity", "message", "files", "fix",
+];
 
 /// The maximum edit distance for a "did you mean" suggestion; shorter names allow less.
 const MAX_SUGGESTION_DISTANCE: usize = 3;
@@ -33,7 +35,8 @@ pub(crate) fn parse_rule_block(
         problems.at_range(
             block.range.clone(),
             Severity::Warning,
-            "empty `guardian` block binds nothing; add a rule such as `check: sql-injection`".to_owned(),
+            "empty `guardian` block binds nothing; add a rule such as `check: sql-injection`"
+                .to_owned(),
         );
         return Vec::new();
     }
@@ -43,13 +46,24 @@ pub(crate) fn parse_rule_block(
         Err(error) => {
             let line = yaml_error_line(&error, block.first_content_line);
             let reason = yaml_error_reason(&error);
-            problems.at_line(line, Severity::Error, format!("invalid `guardian` block, so none of its rules load: {reason}"));
+            problems.at_line(
+                line,
+                Severity::Error,
+                format!("invalid `guardian` block, so none of its rules load: {reason}"),
+            );
             return Vec::new();
         }
     };
 
-    let context = BlockContext { block, section, known_checks };
-    raw_rules.into_iter().filter_map(|raw| context.validate(raw, problems)).collect()
+    let context = BlockContext {
+        block,
+        section,
+        known_checks,
+    };
+    raw_rules
+        .into_iter()
+        .filter_map(|raw| context.validate(raw, problems))
+        .collect()
 }
 
 /// A value with the one-based YAML line of its key.
@@ -100,7 +114,9 @@ impl<'de> Visitor<'de> for RawBlockVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawBlock, A::Error> {
-        RawRuleVisitor.visit_map(map).map(|rule| RawBlock(vec![rule]))
+        RawRuleVisitor
+            .visit_map(map)
+            .map(|rule| RawBlock(vec![rule]))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut sequence: A) -> Result<RawBlock, A::Error> {
@@ -137,16 +153,54 @@ impl<'de> Visitor<'de> for RawRuleVisitor {
             }
 
             match key.value.as_str() {
-                "check" => rule.check = Some(Keyed { value: map.next_value()?, line }),
-                "calls" => rule.calls = Some(Keyed { value: map.next_value()?, line }),
-                "id" => rule.id = Some(Keyed { value: map.next_value()?, line }),
-                "severity" => rule.severity = Some(Keyed { value: map.next_value()?, line }),
-                "message" => rule.message = Some(Keyed { value: map.next_value()?, line }),
-                "files" => rule.files = Some(Keyed { value: map.next_value()?, line }),
-                "fix" => rule.fix = Some(Keyed { value: map.next_value()?, line }),
+                "check" => {
+                    rule.check = Some(Keyed {
+                        value: map.next_value()?,
+                        line,
+                    })
+                }
+                "calls" => {
+                    rule.calls = Some(Keyed {
+                        value: map.next_value()?,
+                        line,
+                    })
+                }
+                "id" => {
+                    rule.id = Some(Keyed {
+                        value: map.next_value()?,
+                        line,
+                    })
+                }
+                "severity" => {
+                    rule.severity = Some(Keyed {
+                        value: map.next_value()?,
+                        line,
+                    })
+                }
+                "message" => {
+                    rule.message = Some(Keyed {
+                        value: map.next_value()?,
+                        line,
+                    })
+                }
+                "files" => {
+                    rule.files = Some(Keyed {
+                        value: map.next_value()?,
+                        line,
+                    })
+                }
+                "fix" => {
+                    rule.fix = Some(Keyed {
+                        value: map.next_value()?,
+                        line,
+                    })
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
-                    rule.unknown_keys.push(Keyed { value: key.value, line });
+                    rule.unknown_keys.push(Keyed {
+                        value: key.value,
+                        line,
+                    });
                 }
             }
         }
@@ -183,7 +237,10 @@ impl BlockContext<'_> {
             severity,
             message: raw.message.map(|message| message.value),
             files,
-            fix: raw.fix.map(|fix| FixTemplate { replace: fix.value.replace, import: fix.value.import }),
+            fix: raw.fix.map(|fix| FixTemplate {
+                replace: fix.value.replace,
+                import: fix.value.import,
+            }),
             section: self.section,
             binding: Binding::Block,
             block_range: self.block.range.clone(),
@@ -194,11 +251,21 @@ impl BlockContext<'_> {
         for key in &raw.unknown_keys {
             let message = match key.value.as_str() {
                 "query" | "regex" | "options" => {
-                    format!("`{}:` is not supported by this version of Guardian and is ignored", key.value)
+                    format!(
+                        "`{}:` is not supported by this version of Guardian and is ignored",
+                        key.value
+                    )
                 }
                 _ => match suggestion(&key.value, KNOWN_KEYS.iter().copied()) {
-                    Some(closest) => format!("unknown key `{}` is ignored; did you mean `{closest}`?", key.value),
-                    None => format!("unknown key `{}` is ignored; rule keys are {}", key.value, KNOWN_KEYS.join(", ")),
+                    Some(closest) => format!(
+                        "unknown key `{}` is ignored; did you mean `{closest}`?",
+                        key.value
+                    ),
+                    None => format!(
+                        "unknown key `{}` is ignored; rule keys are {}",
+                        key.value,
+                        KNOWN_KEYS.join(", ")
+                    ),
                 },
             };
             problems.at_line(self.document_line(key.line), Severity::Warning, message);
@@ -206,7 +273,11 @@ impl BlockContext<'_> {
     }
 
     /// Decides between `check:` and `calls:` and returns the rule id with its kind.
-    fn validate_kind(&self, raw: &RawRule, problems: &mut ProblemSink) -> Option<(String, RuleKind)> {
+    fn validate_kind(
+        &self,
+        raw: &RawRule,
+        problems: &mut ProblemSink,
+    ) -> Option<(String, RuleKind)> {
         match (&raw.check, &raw.calls) {
             (Some(check), None) => self.validate_check(check, raw.id.as_ref(), problems),
             (None, Some(calls)) => self.validate_calls(calls, raw.id.as_ref(), problems),
@@ -230,13 +301,20 @@ impl BlockContext<'_> {
         }
     }
 
-    fn validate_check(&self, check: &Keyed<String>, id: Option<&Keyed<String>>, problems: &mut ProblemSink) -> Option<(String, RuleKind)> {
+    fn validate_check(
+        &self,
+        check: &Keyed<String>,
+        id: Option<&Keyed<String>>,
+        problems: &mut ProblemSink,
+    ) -> Option<(String, RuleKind)> {
         let name = check.value.trim();
         let is_known = self.known_checks.iter().any(|known| known.name == name);
         if !is_known {
             let message = match suggestion(name, self.known_checks.iter().map(|known| known.name)) {
                 Some(closest) => format!("unknown check `{name}`; did you mean `{closest}`?"),
-                None => format!("unknown check `{name}`; `guardian rules` lists the built-in checks"),
+                None => {
+                    format!("unknown check `{name}`; `guardian rules` lists the built-in checks")
+                }
             };
             problems.at_line(self.document_line(check.line), Severity::Error, message);
             return None;
@@ -246,24 +324,52 @@ impl BlockContext<'_> {
             problems.at_line(
                 self.document_line(id.line),
                 Severity::Warning,
-                format!("`id: {}` is ignored: a `check:` rule is identified by its check name `{name}`", id.value),
+                format!(
+                    "`id: {}` is ignored: a `check:` rule is identified by its check name `{name}`",
+                    id.value
+                ),
             );
         }
 
-        Some((name.to_owned(), RuleKind::Check { name: name.to_owned() }))
+        Some((
+            name.to_owned(),
+            RuleKind::Check {
+                name: name.to_owned(),
+            },
+        ))
     }
 
-    fn validate_calls(&self, calls: &Keyed<OneOrMany>, id: Option<&Keyed<String>>, problems: &mut ProblemSink) -> Option<(String, RuleKind)> {
+    fn validate_calls(
+        &self,
+        calls: &Keyed<OneOrMany>,
+        id: Option<&Keyed<String>>,
+        problems: &mut ProblemSink,
+    ) -> Option<(String, RuleKind)> {
         let line = self.document_line(calls.line);
-        let names: Vec<String> = calls.value.0.iter().map(|name| name.trim().to_owned()).collect();
+        let names: Vec<String> = calls
+            .value
+            .0
+            .iter()
+            .map(|name| name.trim().to_owned())
+            .collect();
 
         if names.is_empty() || names.iter().any(String::is_empty) {
-            problems.at_line(line, Severity::Error, "`calls:` needs at least one non-empty function name, such as `pickle.loads`".to_owned());
+            problems.at_line(
+                line,
+                Severity::Error,
+                "`calls:` needs at least one non-empty function name, such as `pickle.loads`"
+                    .to_owned(),
+            );
             return None;
         }
 
         let Some(id) = id.map(|id| id.value.trim()).filter(|id| !id.is_empty()) else {
-            problems.at_line(line, Severity::Error, "a `calls:` rule needs an `id`, such as `id: no-pickle-loads`, so it does not load".to_owned());
+            problems.at_line(
+                line,
+                Severity::Error,
+                "a `calls:` rule needs an `id`, such as `id: no-pickle-loads`, so it does not load"
+                    .to_owned(),
+            );
             return None;
         };
 
@@ -280,7 +386,11 @@ impl BlockContext<'_> {
     }
 
     /// Returns `Some(None)` when no severity is written and `None` when it is invalid.
-    fn validate_severity(&self, raw: &RawRule, problems: &mut ProblemSink) -> Option<Option<Severity>> {
+    fn validate_severity(
+        &self,
+        raw: &RawRule,
+        problems: &mut ProblemSink,
+    ) -> Option<Option<Severity>> {
         let Some(written) = &raw.severity else {
             return Some(None);
         };
@@ -299,7 +409,12 @@ impl BlockContext<'_> {
     }
 
     /// Returns `Some(None)` when no `files:` is written and `None` when a glob is invalid.
-    fn validate_files(&self, raw: &RawRule, id: &str, problems: &mut ProblemSink) -> Option<Option<globset::GlobSet>> {
+    fn validate_files(
+        &self,
+        raw: &RawRule,
+        id: &str,
+        problems: &mut ProblemSink,
+    ) -> Option<Option<globset::GlobSet>> {
         let Some(files) = &raw.files else {
             return Some(None);
         };
@@ -309,7 +424,10 @@ impl BlockContext<'_> {
             problems.at_line(
                 self.document_line(files.line),
                 Severity::Error,
-                format!("invalid glob `{}` in `files:`, so rule `{id}` does not load: {}", glob.pattern, glob.reason),
+                format!(
+                    "invalid glob `{}` in `files:`, so rule `{id}` does not load: {}",
+                    glob.pattern, glob.reason
+                ),
             );
         }
 

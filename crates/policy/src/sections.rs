@@ -52,7 +52,12 @@ struct Collected {
 }
 
 /// Builds the outline of the Markdown that starts at `body_start`.
-pub(crate) fn outline(text: &str, body_start: usize, fallback_title: &str, line_index: &LineIndex) -> Outline {
+pub(crate) fn outline(
+    text: &str,
+    body_start: usize,
+    fallback_title: &str,
+    line_index: &LineIndex,
+) -> Outline {
     let body = text.get(body_start..).unwrap_or_default();
     let collected = collect(body, body_start);
 
@@ -62,13 +67,23 @@ pub(crate) fn outline(text: &str, body_start: usize, fallback_title: &str, line_
         .find(|heading| heading.level == 1)
         .map_or_else(|| fallback_title.to_owned(), |heading| heading.text.clone());
 
-    let first_heading_start = collected.headings.first().map_or(text.len(), |heading| heading.range.start);
-    let preamble = text.get(body_start..first_heading_start).unwrap_or_default();
+    let first_heading_start = collected
+        .headings
+        .first()
+        .map_or(text.len(), |heading| heading.range.start);
+    let preamble = text
+        .get(body_start..first_heading_start)
+        .unwrap_or_default();
     let has_root = !preamble.trim().is_empty() || collected.headings.is_empty();
 
     let mut sections = Vec::with_capacity(collected.headings.len() + 1);
     if has_root {
-        sections.push(root_section(&title, body_start..first_heading_start, &collected.prose[0], line_index));
+        sections.push(root_section(
+            &title,
+            body_start..first_heading_start,
+            &collected.prose[0],
+            line_index,
+        ));
     }
     sections.extend(heading_sections(text, &collected, line_index));
 
@@ -77,18 +92,34 @@ pub(crate) fn outline(text: &str, body_start: usize, fallback_title: &str, line_
         .blocks
         .into_iter()
         .map(|(range, content, content_start)| {
-            let section = section_of(&collected.headings, range.start).map_or(0, |heading| heading + root_shift);
-            let first_content_line = content_start.map_or_else(|| line_index.line_of(range.start) + 1, |start| line_index.line_of(start));
-            RuleBlockSource { range, content, first_content_line, section }
+            let section = section_of(&collected.headings, range.start)
+                .map_or(0, |heading| heading + root_shift);
+            let first_content_line = content_start.map_or_else(
+                || line_index.line_of(range.start) + 1,
+                |start| line_index.line_of(start),
+            );
+            RuleBlockSource {
+                range,
+                content,
+                first_content_line,
+                section,
+            }
         })
         .collect();
 
-    Outline { title, sections, blocks }
+    Outline {
+        title,
+        sections,
+        blocks,
+    }
 }
 
 /// Walks the Markdown events once, gathering headings, prose and rule blocks.
 fn collect(body: &str, body_start: usize) -> Collected {
-    let mut collected = Collected { prose: vec![String::new()], ..Collected::default() };
+    let mut collected = Collected {
+        prose: vec![String::new()],
+        ..Collected::default()
+    };
     let mut heading: Option<Heading> = None;
     let mut code_block: Option<CodeBlockState> = None;
 
@@ -99,7 +130,9 @@ fn collect(body: &str, body_start: usize) -> Collected {
             match event {
                 Event::Text(content) => state.push(&content, range.start),
                 Event::End(TagEnd::CodeBlock) => {
-                    if let Some(finished) = code_block.take().and_then(CodeBlockState::into_rule_block) {
+                    if let Some(finished) =
+                        code_block.take().and_then(CodeBlockState::into_rule_block)
+                    {
                         collected.blocks.push(finished);
                     }
                 }
@@ -127,7 +160,11 @@ fn collect(body: &str, body_start: usize) -> Collected {
         let prose = collected.prose.last_mut();
         match (event, prose) {
             (Event::Start(Tag::Heading { level, .. }), _) => {
-                heading = Some(Heading { level: heading_level(level), range: trim_line_end(body, body_start, range), text: String::new() });
+                heading = Some(Heading {
+                    level: heading_level(level),
+                    range: trim_line_end(body, body_start, range),
+                    text: String::new(),
+                });
             }
             (Event::Start(Tag::CodeBlock(kind)), _) => {
                 code_block = Some(CodeBlockState::new(&kind, range));
@@ -165,7 +202,12 @@ impl CodeBlockState {
             CodeBlockKind::Fenced(info) => info.split_whitespace().next() == Some(RULE_BLOCK_INFO),
             CodeBlockKind::Indented => false,
         };
-        Self { is_rule_block, range, content: String::new(), content_start: None }
+        Self {
+            is_rule_block,
+            range,
+            content: String::new(),
+            content_start: None,
+        }
     }
 
     fn push(&mut self, text: &str, offset: usize) {
@@ -176,7 +218,8 @@ impl CodeBlockState {
     }
 
     fn into_rule_block(self) -> Option<(Range<usize>, String, Option<usize>)> {
-        self.is_rule_block.then_some((self.range, self.content, self.content_start))
+        self.is_rule_block
+            .then_some((self.range, self.content, self.content_start))
     }
 }
 
@@ -211,12 +254,19 @@ fn root_section(title: &str, range: Range<usize>, prose: &str, line_index: &Line
     }
 }
 
-fn heading_sections<'a>(text: &'a str, collected: &'a Collected, line_index: &'a LineIndex) -> impl Iterator<Item = Section> + 'a {
+fn heading_sections<'a>(
+    text: &'a str,
+    collected: &'a Collected,
+    line_index: &'a LineIndex,
+) -> impl Iterator<Item = Section> + 'a {
     let headings = &collected.headings;
     let mut title_stack: Vec<(u8, String)> = Vec::new();
 
     headings.iter().enumerate().map(move |(index, heading)| {
-        while title_stack.last().is_some_and(|(level, _)| *level >= heading.level) {
+        while title_stack
+            .last()
+            .is_some_and(|(level, _)| *level >= heading.level)
+        {
             title_stack.pop();
         }
         title_stack.push((heading.level, heading.text.clone()));
@@ -241,5 +291,7 @@ fn heading_sections<'a>(text: &'a str, collected: &'a Collected, line_index: &'a
 
 /// Returns the index of the last heading that starts at or before `offset`.
 fn section_of(headings: &[Heading], offset: usize) -> Option<usize> {
-    headings.iter().rposition(|heading| heading.range.start <= offset)
+    headings
+        .iter()
+        .rposition(|heading| heading.range.start <= offset)
 }

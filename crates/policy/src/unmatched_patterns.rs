@@ -20,7 +20,10 @@ struct PendingPattern {
 /// Returns a problem for each `fileMatchPattern` of a non-bundled document that matches no workspace file.
 ///
 /// NOTE: a pattern that matches nothing costs a walk of the whole workspace (minus ignored files).
-pub fn unmatched_pattern_problems(documents: &[SteeringDocument], workspace_root: &Path) -> Vec<PolicyProblem> {
+pub fn unmatched_pattern_problems(
+    documents: &[SteeringDocument],
+    workspace_root: &Path,
+) -> Vec<PolicyProblem> {
     let mut pending = pending_patterns(documents);
     if pending.is_empty() {
         return Vec::new();
@@ -33,7 +36,9 @@ pub fn unmatched_pattern_problems(documents: &[SteeringDocument], workspace_root
         .build();
 
     for entry in walk.flatten() {
-        let is_file = entry.file_type().is_some_and(|file_type| file_type.is_file());
+        let is_file = entry
+            .file_type()
+            .is_some_and(|file_type| file_type.is_file());
         let Ok(relative) = entry.path().strip_prefix(workspace_root) else {
             continue;
         };
@@ -45,7 +50,10 @@ pub fn unmatched_pattern_problems(documents: &[SteeringDocument], workspace_root
         }
     }
 
-    pending.iter().map(|pattern| unmatched_problem(&documents[pattern.document], &pattern.pattern)).collect()
+    pending
+        .iter()
+        .map(|pattern| unmatched_problem(&documents[pattern.document], &pattern.pattern))
+        .collect()
 }
 
 fn pending_patterns(documents: &[SteeringDocument]) -> Vec<PendingPattern> {
@@ -60,7 +68,11 @@ fn pending_patterns(documents: &[SteeringDocument]) -> Vec<PendingPattern> {
         for pattern in patterns {
             // Invalid globs were already reported while parsing the front matter.
             if let Ok(glob) = Glob::new(pattern) {
-                pending.push(PendingPattern { document: index, pattern: pattern.clone(), matcher: glob.compile_matcher() });
+                pending.push(PendingPattern {
+                    document: index,
+                    pattern: pattern.clone(),
+                    matcher: glob.compile_matcher(),
+                });
             }
         }
     }

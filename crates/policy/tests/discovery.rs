@@ -8,11 +8,16 @@ use std::fs;
 use std::path::Path;
 
 fn write(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().expect("test paths have a parent")).expect("create test folder");
+    fs::create_dir_all(path.parent().expect("test paths have a parent"))
+        .expect("create test folder");
     fs::write(path, text).expect("write test file");
 }
 
-fn options(workspace: Option<&Path>, organization: &[&Path], include_user_global: bool) -> LoadOptions {
+fn options(
+    workspace: Option<&Path>,
+    organization: &[&Path],
+    include_user_global: bool,
+) -> LoadOptions {
     LoadOptions {
         workspace_root: workspace.map(Path::to_path_buf),
         steering_paths: organization.iter().map(|path| path.to_path_buf()).collect(),
@@ -26,7 +31,11 @@ fn origins_and_names(policy: &Policy) -> Vec<(Origin, String)> {
         .documents
         .iter()
         .map(|document| {
-            let name = document.path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = document
+                .path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
             (document.origin, name)
         })
         .collect()
@@ -46,8 +55,15 @@ fn discovery_finds_every_folder_in_order() {
     write(&organization.join("org.md"), "# Org\n");
     write(&home.join(".kiro/steering/user.md"), "# User\n");
 
-    let policy = load_with_home(&options(Some(&workspace), &[&organization], true), Some(&home));
-    assert!(policy.problems.is_empty(), "{}", render_problems(&policy.problems));
+    let policy = load_with_home(
+        &options(Some(&workspace), &[&organization], true),
+        Some(&home),
+    );
+    assert!(
+        policy.problems.is_empty(),
+        "{}",
+        render_problems(&policy.problems)
+    );
     assert_eq!(
         origins_and_names(&policy),
         vec![
@@ -68,7 +84,10 @@ fn user_folder_skipped_unless_requested() {
     write(&home.join(".kiro/steering/user.md"), "# User\n");
 
     let policy = load_with_home(&options(None, &[], false), Some(&home));
-    assert_eq!(origins_and_names(&policy), vec![(Origin::Bundled, "bundled:security-standards.md".to_owned())]);
+    assert_eq!(
+        origins_and_names(&policy),
+        vec![(Origin::Bundled, "bundled:security-standards.md".to_owned())]
+    );
 }
 
 #[test]
@@ -85,7 +104,13 @@ fn missing_organization_folder_is_reported() {
     let missing = temp.path().join("no-such-folder");
     let policy = load_with_home(&options(None, &[&missing], false), None);
     assert_eq!(policy.problems.len(), 1);
-    assert!(policy.problems[0].message.starts_with("cannot read steering folder"), "{}", policy.problems[0].message);
+    assert!(
+        policy.problems[0]
+            .message
+            .starts_with("cannot read steering folder"),
+        "{}",
+        policy.problems[0].message
+    );
     assert_eq!(policy.problems[0].path, missing);
 }
 
@@ -93,16 +118,41 @@ fn missing_organization_folder_is_reported() {
 fn unreadable_document_is_a_problem_not_an_error() {
     let temp = tempfile::tempdir().expect("temporary folder");
     let workspace = temp.path();
-    write(&workspace.join(".kiro/steering/good.md"), "# Good\n\n## Secrets\n");
+    write(
+        &workspace.join(".kiro/steering/good.md"),
+        "# Good\n\n## Secrets\n",
+    );
     write(&workspace.join(".kiro/steering/binary.md"), "");
-    fs::write(workspace.join(".kiro/steering/binary.md"), [0xff, 0xfe, 0x00, 0x80]).expect("write binary file");
+    fs::write(
+        workspace.join(".kiro/steering/binary.md"),
+        [0xff, 0xfe, 0x00, 0x80],
+    )
+    .expect("write binary file");
 
     let policy = load_with_home(&options(Some(workspace), &[], false), None);
-    assert_eq!(policy.problems.len(), 1, "{}", render_problems(&policy.problems));
+    assert_eq!(
+        policy.problems.len(),
+        1,
+        "{}",
+        render_problems(&policy.problems)
+    );
     assert!(policy.problems[0].path.ends_with("binary.md"));
-    assert!(policy.problems[0].message.starts_with("cannot read steering document"));
+    assert!(
+        policy.problems[0]
+            .message
+            .starts_with("cannot read steering document")
+    );
     assert_eq!(policy.rules_for_check("hardcoded-secret").count(), 1);
-    assert_eq!(policy.citation(policy.rules_for_check("hardcoded-secret").next().expect("bound").section), "Good › Secrets");
+    assert_eq!(
+        policy.citation(
+            policy
+                .rules_for_check("hardcoded-secret")
+                .next()
+                .expect("bound")
+                .section
+        ),
+        "Good › Secrets"
+    );
 }
 
 #[test]
@@ -118,8 +168,20 @@ fn file_match_pattern_matching_nothing_is_reported() {
     let policy = load_with_home(&options(Some(workspace), &[], false), None);
     let lines: Vec<u32> = policy.problems.iter().map(|problem| problem.line).collect();
     assert_eq!(lines, vec![4, 5], "{}", render_problems(&policy.problems));
-    assert!(policy.problems[0].message.contains("`build/**/*.py` matches no file"), "{}", policy.problems[0].message);
-    assert!(policy.problems[1].message.contains("`apps/**/*.py` matches no file"), "{}", policy.problems[1].message);
+    assert!(
+        policy.problems[0]
+            .message
+            .contains("`build/**/*.py` matches no file"),
+        "{}",
+        policy.problems[0].message
+    );
+    assert!(
+        policy.problems[1]
+            .message
+            .contains("`apps/**/*.py` matches no file"),
+        "{}",
+        policy.problems[1].message
+    );
 }
 
 #[test]

@@ -31,12 +31,24 @@ fn empty_front_matter_is_always() {
 
 #[test]
 fn invalid_front_matter_is_always_with_problem() {
-    let parsed = parse(&with_front_matter("inclusion: always\nfileMatchPattern: [unclosed\n"));
+    let parsed = parse(&with_front_matter(
+        "inclusion: always\nfileMatchPattern: [unclosed\n",
+    ));
     assert_eq!(parsed.document.inclusion, Inclusion::Always);
     assert_eq!(parsed.problems.len(), 1);
     assert_eq!(parsed.problems[0].severity, Severity::Error);
-    assert!(parsed.problems[0].message.starts_with("invalid front matter"), "{}", parsed.problems[0].message);
-    assert!((1..=3).contains(&parsed.problems[0].line), "line {}", parsed.problems[0].line);
+    assert!(
+        parsed.problems[0]
+            .message
+            .starts_with("invalid front matter"),
+        "{}",
+        parsed.problems[0].message
+    );
+    assert!(
+        (1..=3).contains(&parsed.problems[0].line),
+        "line {}",
+        parsed.problems[0].line
+    );
     assert_eq!(parsed.rules.len(), 1, "the body still loads");
 }
 
@@ -72,10 +84,15 @@ fn manual_document_blocks_are_still_validated() {
 
 #[test]
 fn auto_inclusion_is_enforced() {
-    let parsed = parse(&with_front_matter("inclusion: auto\nname: python-security\ndescription: Python rules\n"));
+    let parsed = parse(&with_front_matter(
+        "inclusion: auto\nname: python-security\ndescription: Python rules\n",
+    ));
     assert_eq!(
         parsed.document.inclusion,
-        Inclusion::Auto { name: Some("python-security".to_owned()), description: Some("Python rules".to_owned()) }
+        Inclusion::Auto {
+            name: Some("python-security".to_owned()),
+            description: Some("Python rules".to_owned())
+        }
     );
     assert!(parsed.problems.is_empty());
     assert_eq!(parsed.rules.len(), 1);
@@ -84,7 +101,9 @@ fn auto_inclusion_is_enforced() {
 
 #[test]
 fn auto_without_name_is_reported() {
-    let parsed = parse(&with_front_matter("inclusion: auto\ndescription: Python rules\n"));
+    let parsed = parse(&with_front_matter(
+        "inclusion: auto\ndescription: Python rules\n",
+    ));
     assert_eq!(parsed.rules.len(), 1);
     insta::assert_snapshot!(render_problems(&parsed.problems));
 }
@@ -99,8 +118,15 @@ fn unknown_inclusion_is_always_with_problem() {
 
 #[test]
 fn file_match_single_pattern() {
-    let parsed = parse(&with_front_matter("inclusion: fileMatch\nfileMatchPattern: \"src/**/*.py\"\n"));
-    assert_eq!(parsed.document.inclusion, Inclusion::FileMatch { patterns: vec!["src/**/*.py".to_owned()] });
+    let parsed = parse(&with_front_matter(
+        "inclusion: fileMatch\nfileMatchPattern: \"src/**/*.py\"\n",
+    ));
+    assert_eq!(
+        parsed.document.inclusion,
+        Inclusion::FileMatch {
+            patterns: vec!["src/**/*.py".to_owned()]
+        }
+    );
     assert!(parsed.problems.is_empty());
     assert!(parsed.document.applies_to(Path::new("src/app/views.py")));
     assert!(!parsed.document.applies_to(Path::new("tests/test_views.py")));
@@ -108,10 +134,14 @@ fn file_match_single_pattern() {
 
 #[test]
 fn file_match_pattern_list() {
-    let parsed = parse(&with_front_matter("inclusion: fileMatch\nfileMatchPattern:\n  - \"api/**/*.py\"\n  - \"jobs/*.py\"\n"));
+    let parsed = parse(&with_front_matter(
+        "inclusion: fileMatch\nfileMatchPattern:\n  - \"api/**/*.py\"\n  - \"jobs/*.py\"\n",
+    ));
     assert_eq!(
         parsed.document.inclusion,
-        Inclusion::FileMatch { patterns: vec!["api/**/*.py".to_owned(), "jobs/*.py".to_owned()] }
+        Inclusion::FileMatch {
+            patterns: vec!["api/**/*.py".to_owned(), "jobs/*.py".to_owned()]
+        }
     );
     assert!(parsed.problems.is_empty());
     assert!(parsed.document.applies_to(Path::new("api/v1/users.py")));
@@ -121,15 +151,24 @@ fn file_match_pattern_list() {
 
 #[test]
 fn file_match_comma_separated_is_one_glob() {
-    let parsed = parse(&with_front_matter("inclusion: fileMatch\nfileMatchPattern: \"*.py,*.pyi\"\n"));
-    assert_eq!(parsed.document.inclusion, Inclusion::FileMatch { patterns: vec!["*.py,*.pyi".to_owned()] });
+    let parsed = parse(&with_front_matter(
+        "inclusion: fileMatch\nfileMatchPattern: \"*.py,*.pyi\"\n",
+    ));
+    assert_eq!(
+        parsed.document.inclusion,
+        Inclusion::FileMatch {
+            patterns: vec!["*.py,*.pyi".to_owned()]
+        }
+    );
     assert!(!parsed.document.applies_to(Path::new("app.py")));
     insta::assert_snapshot!(render_problems(&parsed.problems));
 }
 
 #[test]
 fn file_match_brace_alternation() {
-    let parsed = parse(&with_front_matter("inclusion: fileMatch\nfileMatchPattern: \"*.{py,pyi}\"\n"));
+    let parsed = parse(&with_front_matter(
+        "inclusion: fileMatch\nfileMatchPattern: \"*.{py,pyi}\"\n",
+    ));
     assert!(parsed.problems.is_empty());
     assert!(parsed.document.applies_to(Path::new("stubs/app.pyi")));
 }
@@ -144,7 +183,9 @@ fn file_match_without_pattern_matches_nothing() {
 
 #[test]
 fn file_match_invalid_glob_is_reported() {
-    let parsed = parse(&with_front_matter("inclusion: fileMatch\nfileMatchPattern: [\"src/[\", \"*.py\"]\n"));
+    let parsed = parse(&with_front_matter(
+        "inclusion: fileMatch\nfileMatchPattern: [\"src/[\", \"*.py\"]\n",
+    ));
     assert!(parsed.document.applies_to(Path::new("app.py")));
     assert_eq!(parsed.problems.len(), 1);
     assert_eq!(parsed.problems[0].severity, Severity::Error);

@@ -11,19 +11,39 @@ Préambule 🦀\r\n\r\nTitre\r\n=====\r\n\r\n## Sécurité — secrets\r\n\r\n> 
 
 #[test]
 fn every_prefix_parses() {
-    let boundaries = TRICKY.char_indices().map(|(offset, _)| offset).chain([TRICKY.len()]);
+    let boundaries = TRICKY
+        .char_indices()
+        .map(|(offset, _)| offset)
+        .chain([TRICKY.len()]);
     for end in boundaries {
         let prefix = &TRICKY[..end];
         let parsed = parse(prefix);
 
-        assert!(!parsed.document.sections.is_empty() || prefix.trim().is_empty() || prefix.starts_with('\u{feff}'), "prefix {end}");
+        assert!(
+            !parsed.document.sections.is_empty()
+                || prefix.trim().is_empty()
+                || prefix.starts_with('\u{feff}'),
+            "prefix {end}"
+        );
         for section in &parsed.document.sections {
-            assert!(section.range.end <= prefix.len(), "section range inside text at prefix {end}");
-            assert!(section.lines.start <= section.lines.end, "line range ordered at prefix {end}");
+            assert!(
+                section.range.end <= prefix.len(),
+                "section range inside text at prefix {end}"
+            );
+            assert!(
+                section.lines.start <= section.lines.end,
+                "line range ordered at prefix {end}"
+            );
         }
         for problem in &parsed.problems {
-            assert!(problem.range.end <= prefix.len(), "problem range inside text at prefix {end}");
-            assert!(prefix.is_char_boundary(problem.range.start), "problem range on a character boundary at prefix {end}");
+            assert!(
+                problem.range.end <= prefix.len(),
+                "problem range inside text at prefix {end}"
+            );
+            assert!(
+                prefix.is_char_boundary(problem.range.start),
+                "problem range on a character boundary at prefix {end}"
+            );
         }
     }
 }
@@ -31,8 +51,21 @@ fn every_prefix_parses() {
 #[test]
 fn tricky_document_outline() {
     let parsed = parse(TRICKY);
-    let titles: Vec<String> = parsed.document.sections.iter().map(|section| section.title_path.join(" > ")).collect();
-    assert_eq!(titles, vec!["Titre", "Titre", "Titre > Sécurité — secrets", "Titre > Sécurité — secrets > Sub"]);
+    let titles: Vec<String> = parsed
+        .document
+        .sections
+        .iter()
+        .map(|section| section.title_path.join(" > "))
+        .collect();
+    assert_eq!(
+        titles,
+        vec![
+            "Titre",
+            "Titre",
+            "Titre > Sécurité — secrets",
+            "Titre > Sécurité — secrets > Sub"
+        ]
+    );
 
     let ids: Vec<&str> = parsed.rules.iter().map(|rule| rule.id.as_str()).collect();
     assert_eq!(ids, vec!["hardcoded-secret", "x", "sql-injection"]);
@@ -61,6 +94,12 @@ fn pathological_inputs_parse() {
     ];
     for input in inputs {
         let parsed = parse(input);
-        assert!(parsed.problems.iter().all(|problem| problem.range.end <= input.len()), "{input:?}");
+        assert!(
+            parsed
+                .problems
+                .iter()
+                .all(|problem| problem.range.end <= input.len()),
+            "{input:?}"
+        );
     }
 }

@@ -15,8 +15,14 @@ const FIRST_CONTENT_LINE: u32 = 5;
 
 #[test]
 fn single_mapping_rule() {
-    let parsed = parse(&document_with_block("check: sql-injection\nseverity: warning\nmessage: Bind parameters.\n"));
-    assert!(parsed.problems.is_empty(), "{}", render_problems(&parsed.problems));
+    let parsed = parse(&document_with_block(
+        "check: sql-injection\nseverity: warning\nmessage: Bind parameters.\n",
+    ));
+    assert!(
+        parsed.problems.is_empty(),
+        "{}",
+        render_problems(&parsed.problems)
+    );
     insta::assert_snapshot!(render_rules(&parsed.rules));
 }
 
@@ -31,7 +37,11 @@ fn list_of_rules() {
   severity: warning
 ";
     let parsed = parse(&document_with_block(block));
-    assert!(parsed.problems.is_empty(), "{}", render_problems(&parsed.problems));
+    assert!(
+        parsed.problems.is_empty(),
+        "{}",
+        render_problems(&parsed.problems)
+    );
     insta::assert_snapshot!(render_rules(&parsed.rules));
 }
 
@@ -39,14 +49,26 @@ fn list_of_rules() {
 fn calls_as_string() {
     let parsed = parse(&document_with_block("id: no-eval\ncalls: builtins.eval\n"));
     assert!(parsed.problems.is_empty());
-    assert_eq!(parsed.rules[0].kind, RuleKind::Calls { names: vec!["builtins.eval".to_owned()] });
+    assert_eq!(
+        parsed.rules[0].kind,
+        RuleKind::Calls {
+            names: vec!["builtins.eval".to_owned()]
+        }
+    );
 }
 
 #[test]
 fn calls_as_list() {
-    let parsed = parse(&document_with_block("id: no-pickle\ncalls:\n  - pickle.loads\n  - pickle.load\n"));
+    let parsed = parse(&document_with_block(
+        "id: no-pickle\ncalls:\n  - pickle.loads\n  - pickle.load\n",
+    ));
     assert!(parsed.problems.is_empty());
-    assert_eq!(parsed.rules[0].kind, RuleKind::Calls { names: vec!["pickle.loads".to_owned(), "pickle.load".to_owned()] });
+    assert_eq!(
+        parsed.rules[0].kind,
+        RuleKind::Calls {
+            names: vec!["pickle.loads".to_owned(), "pickle.load".to_owned()]
+        }
+    );
     assert_eq!(parsed.rules[0].id, "no-pickle");
 }
 
@@ -62,7 +84,9 @@ fn fix_template() {
 
 #[test]
 fn files_globs_narrow_rule() {
-    let parsed = parse(&document_with_block("check: debug-enabled\nfiles: [\"app/**/*.py\", \"wsgi.py\"]\n"));
+    let parsed = parse(&document_with_block(
+        "check: debug-enabled\nfiles: [\"app/**/*.py\", \"wsgi.py\"]\n",
+    ));
     assert!(parsed.problems.is_empty());
     let rule = &parsed.rules[0];
     assert!(rule.applies_to(Path::new("app/main.py")));
@@ -72,7 +96,9 @@ fn files_globs_narrow_rule() {
 
 #[test]
 fn files_as_string() {
-    let parsed = parse(&document_with_block("check: debug-enabled\nfiles: \"app/**\"\n"));
+    let parsed = parse(&document_with_block(
+        "check: debug-enabled\nfiles: \"app/**\"\n",
+    ));
     assert!(parsed.problems.is_empty());
     assert!(parsed.rules[0].applies_to(Path::new("app/x.py")));
     assert!(!parsed.rules[0].applies_to(Path::new("lib/x.py")));
@@ -87,9 +113,15 @@ fn every_severity_parses() {
         ("hint", Severity::Hint),
         ("off", Severity::Off),
     ] {
-        let parsed = parse(&document_with_block(&format!("check: weak-crypto\nseverity: {written}\n")));
+        let parsed = parse(&document_with_block(&format!(
+            "check: weak-crypto\nseverity: {written}\n"
+        )));
         assert!(parsed.problems.is_empty(), "severity {written}");
-        assert_eq!(parsed.rules[0].severity, Some(expected), "severity {written}");
+        assert_eq!(
+            parsed.rules[0].severity,
+            Some(expected),
+            "severity {written}"
+        );
     }
 }
 
@@ -117,7 +149,10 @@ fn info_string_with_attributes() {
 
 /// Parses one malformed block and returns its problems as text, checking the rest of the document loads.
 fn malformed(block: &str) -> (String, Vec<u32>) {
-    let text = format!("{}\n## Later\n\n```guardian\ncheck: weak-crypto\n```\n", document_with_block(block));
+    let text = format!(
+        "{}\n## Later\n\n```guardian\ncheck: weak-crypto\n```\n",
+        document_with_block(block)
+    );
     let parsed = parse(&text);
     assert!(
         parsed.rules.iter().any(|rule| rule.id == "weak-crypto"),
@@ -217,17 +252,34 @@ fn unknown_key_keeps_rule() {
     let parsed = parse(&text);
     assert_eq!(parsed.rules.len(), 1);
     assert_eq!(parsed.rules[0].id, "sql-injection");
-    assert_eq!(parsed.problems.iter().map(|problem| problem.line).collect::<Vec<_>>(), vec![6, 7]);
+    assert_eq!(
+        parsed
+            .problems
+            .iter()
+            .map(|problem| problem.line)
+            .collect::<Vec<_>>(),
+        vec![6, 7]
+    );
     insta::assert_snapshot!(render_problems(&parsed.problems));
 }
 
 #[test]
 fn short_unknown_key_gets_no_far_suggestion() {
-    let parsed = parse(&document_with_block("check: sql-injection\nfoo: 1\nchek: x\n"));
-    let messages: Vec<&str> = parsed.problems.iter().map(|problem| problem.message.as_str()).collect();
+    let parsed = parse(&document_with_block(
+        "check: sql-injection\nfoo: 1\nchek: x\n",
+    ));
+    let messages: Vec<&str> = parsed
+        .problems
+        .iter()
+        .map(|problem| problem.message.as_str())
+        .collect();
     assert_eq!(messages.len(), 2);
     assert!(messages[0].contains("rule keys are"), "{}", messages[0]);
-    assert!(messages[1].contains("did you mean `check`?"), "{}", messages[1]);
+    assert!(
+        messages[1].contains("did you mean `check`?"),
+        "{}",
+        messages[1]
+    );
 }
 
 #[test]
@@ -246,7 +298,8 @@ fn id_on_check_rule_is_ignored() {
 
 #[test]
 fn fix_with_unknown_key_is_invalid_yaml() {
-    let (problems, lines) = malformed("check: hardcoded-secret\nfix:\n  replace: x\n  imports: os\n");
+    let (problems, lines) =
+        malformed("check: hardcoded-secret\nfix:\n  replace: x\n  imports: os\n");
     assert_eq!(lines.len(), 1, "{problems}");
     assert_eq!(lines[0], FIRST_CONTENT_LINE + 3, "{problems}");
 }
@@ -263,7 +316,9 @@ fn empty_block_is_reported() {
 
 #[test]
 fn one_bad_rule_in_list_keeps_the_others() {
-    let parsed = parse(&document_with_block("- check: sql-injecton\n- check: command-injection\n"));
+    let parsed = parse(&document_with_block(
+        "- check: sql-injecton\n- check: command-injection\n",
+    ));
     assert_eq!(parsed.rules.len(), 1);
     assert_eq!(parsed.rules[0].id, "command-injection");
     assert_eq!(parsed.problems.len(), 1);
@@ -274,7 +329,10 @@ fn one_bad_rule_in_list_keeps_the_others() {
 fn problem_range_is_the_offending_line() {
     let text = document_with_block("severity: error\ncheck: sql-injections\n");
     let parsed = parse(&text);
-    assert_eq!(&text[parsed.problems[0].range.clone()], "check: sql-injections");
+    assert_eq!(
+        &text[parsed.problems[0].range.clone()],
+        "check: sql-injections"
+    );
 }
 
 #[test]

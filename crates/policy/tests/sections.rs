@@ -86,7 +86,10 @@ fn title_falls_back_to_file_stem() {
     let parsed = parse("## Only a subsection\n\ntext\n");
     assert_eq!(parsed.document.title, "doc");
     assert_eq!(parsed.document.sections.len(), 1);
-    assert_eq!(parsed.document.sections[0].title_path, vec!["Only a subsection"]);
+    assert_eq!(
+        parsed.document.sections[0].title_path,
+        vec!["Only a subsection"]
+    );
 }
 
 #[test]
@@ -121,7 +124,10 @@ print('not prose')
 Child text.
 ";
     let sections = parse(text).document.sections;
-    assert_eq!(sections[0].prose, "First emphasis and code.\n\nitem one\n\nitem two");
+    assert_eq!(
+        sections[0].prose,
+        "First emphasis and code.\n\nitem one\n\nitem two"
+    );
     assert_eq!(sections[1].prose, "Child text.");
 }
 

@@ -76,16 +76,21 @@ pub fn analysis_path(uri: &Uri, workspace_roots: &[PathBuf]) -> PathBuf {
         return PathBuf::from(last_segment);
     };
 
-    let innermost_root = workspace_roots
-        .iter()
-        .filter(|root| path.starts_with(root))
-        .max_by_key(|root| root.components().count());
-    let Some(root) = innermost_root else {
+    let Some(root) = innermost_root(&path, workspace_roots) else {
         return path;
     };
 
     let relative = path.strip_prefix(root).unwrap_or(&path);
     PathBuf::from(slash_separated(relative))
+}
+
+/// Returns the deepest workspace root that contains `path`.
+pub fn innermost_root<'a>(path: &Path, workspace_roots: &'a [PathBuf]) -> Option<&'a Path> {
+    workspace_roots
+        .iter()
+        .filter(|root| path.starts_with(root))
+        .max_by_key(|root| root.components().count())
+        .map(PathBuf::as_path)
 }
 
 fn slash_separated(path: &Path) -> String {

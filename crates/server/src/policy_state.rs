@@ -5,12 +5,18 @@
 //! links to heading lines without rescanning Markdown per diagnostic.
 //! Bundled documents have no file of their own, so they are written once to
 //! a cache folder under the system temp dir and linked there.
+//!
+//! [`PolicySet`] holds one [`LoadedPolicy`] per workspace root, so each root
+//! is judged by its own steering documents.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use guardian_analysis::{LineIndex, PositionEncoding};
 use guardian_policy::{LoadOptions, Policy, Section, SectionId, SteeringDocument};
 use tower_lsp_server::ls_types::{Location, Position, Range, Uri};
+
+use crate::from_proto;
 
 /// The prefix that marks a bundled steering document's path.
 const BUNDLED_PREFIX: &str = "bundled:";
@@ -83,6 +89,92 @@ impl LoadedPolicy {
         let end = link.line_index.line_col(text, end_offset, encoding);
         let range = Range::new(Position::new(start.line, start.column), Position::new(end.line, end.column));
         Some(Location::new(uri, range))
+    }
+}
+
+/// The policies of every workspace root, plus the fallback for files outside all roots.
+#[derive(Debug, Default)]
+pub struct PolicySet {
+    /// The policy load that produced this set; part of every pull diagnostic `resultId`.
+    pub generation: u64,
+    roots: Vec<RootPolicy>,
+    /// The bundled-only policy, for files outside every workspace root.
+    fallback: Arc<LoadedPolicy>,
+}
+
+/// One workspace root and the policy loaded from its steering documents.
+#[derive(Debug)]
+pub struct RootPolicy {
+    pub root: PathBuf,
+    pub policy: Arc<LoadedPolicy>,
+}
+
+/// What a policy set load needs: the workspace roots and the organization folders.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySetOptions {
+    pub workspace_roots: Vec<PathBuf>,
+    pub steering_paths: Vec<PathBuf>,
+}
+
+/// The policy that applies to one document and the path its globs match against.
+#[derive(Debug, Clone)]
+pub struct PolicyChoice {
+    pub policy: Arc<LoadedPolicy>,
+    /// The document's path relative to its workspace root, with `/` separators.
+    pub analysis_path: PathBuf,
+}
+
+impl PolicySet {
+    /// Loads one policy per workspace root and the bundled-only fallback.
+    /// Blocking, because it reads steering documents from disk.
+    pub fn load(options: &PolicySetOptions, generation: u64) -> Self {
+        let roots = options
+            .workspace_roots
+            .iter()
+            .map(|root| {
+                let load_options = LoadOptions {
+                    workspace_root: Some(root.clone()),
+                    steering_paths: options.steering_paths.clone(),
+                    include_user_global: true,
+                    known_checks: guardian_analysis::known_checks(),
+                };
+                tracing::debug!(root = %root.display(), "loading the workspace root's policy");
+                RootPolicy { root: root.clone(), policy: Arc::new(LoadedPolicy::load(&load_options)) }
+            })
+            .collect();
+
+        let fallback_options = LoadOptions { known_checks: guardian_analysis::known_checks(), ..LoadOptions::default() };
+        Self { generation, roots, fallback: Arc::new(LoadedPolicy::load(&fallback_options)) }
+    }
+
+    /// Wraps one policy as the fallback of a set without workspace roots, e.g. for tests.
+    #[cfg(test)]
+    pub fn from_fallback(policy: LoadedPolicy, generation: u64) -> Self {
+        Self { generation, roots: Vec::new(), fallback: Arc::new(policy) }
+    }
+
+    pub fn roots(&self) -> &[RootPolicy] {
+        &self.roots
+    }
+
+    /// Chooses the policy of the deepest workspace root that contains the document, else the fallback.
+    pub fn choose(&self, uri: &Uri) -> PolicyChoice {
+        let root_paths: Vec<PathBuf> = self.roots.iter().map(|root| root.root.clone()).collect();
+        let innermost = from_proto::file_path(uri).and_then(|path| from_proto::innermost_root(&path, &root_paths));
+        let policy = innermost
+            .and_then(|root| self.roots.iter().find(|candidate| candidate.root == root))
+            .map_or_else(|| Arc::clone(&self.fallback), |root| Arc::clone(&root.policy));
+
+        PolicyChoice { policy, analysis_path: from_proto::analysis_path(uri, &root_paths) }
+    }
+
+    pub fn choose_fallback(&self) -> Arc<LoadedPolicy> {
+        Arc::clone(&self.fallback)
+    }
+
+    /// Returns every loaded policy: each root's, then the fallback.
+    pub fn policies(&self) -> impl Iterator<Item = &LoadedPolicy> {
+        self.roots.iter().map(|root| root.policy.as_ref()).chain(std::iter::once(self.fallback.as_ref()))
     }
 }
 

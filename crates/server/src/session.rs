@@ -1,22 +1,21 @@
-//! The server's shared state: open documents, the loaded policy and the
-//! client configuration negotiated at `initialize`.
+//! The server's shared state: open documents, the loaded policies (one per
+//! workspace root), the client configuration negotiated at `initialize`,
+//! the push-analysis queue and the running workspace scan.
 //!
 //! Locks here are short: readers clone an `Arc` and release the lock at
 //! once, so no lock is held across `.await` or during analysis. Open
 //! documents live in a `DashMap`, which locks one shard per access.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use dashmap::DashMap;
 use guardian_analysis::{Document, PositionEncoding};
-use guardian_policy::LoadOptions;
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{ProgressToken, Uri};
 
-use crate::from_proto;
-use crate::policy_state::LoadedPolicy;
+use crate::policy_state::{LoadedPolicy, PolicySet, PolicySetOptions};
 use crate::settings::Settings;
 use crate::to_proto::WorkspaceEditShape;
 
@@ -24,10 +23,23 @@ use crate::to_proto::WorkspaceEditShape;
 pub struct Session {
     pub client: Client,
     documents: DashMap<Uri, DocumentState>,
-    policy: RwLock<Arc<LoadedPolicy>>,
+    policies: RwLock<Arc<PolicySet>>,
     /// Incremented when a policy load starts, so an older load never replaces a newer one.
     policy_generation: AtomicU64,
     config: RwLock<Arc<ClientConfig>>,
+    /// Documents with a push analysis running; the value is whether another run was requested meanwhile.
+    queued_analyses: DashMap<Uri, bool>,
+    /// Files that the last workspace scan published non-empty diagnostics for.
+    scan_published: Mutex<Vec<Uri>>,
+    /// The running workspace scan, if any.
+    active_scan: Mutex<Option<ActiveScan>>,
+}
+
+/// The progress token and cancellation flag of a running workspace scan.
+#[derive(Debug, Clone)]
+pub struct ActiveScan {
+    pub token: ProgressToken,
+    pub cancelled: Arc<AtomicBool>,
 }
 
 /// One open Python document.
@@ -44,9 +56,20 @@ pub struct DocumentState {
 pub struct ClientConfig {
     pub encoding: PositionEncoding,
     pub workspace_roots: Vec<PathBuf>,
+    /// The settings in effect: from `workspace/configuration`, else `didChangeConfiguration`, else `initializationOptions`.
     pub settings: Settings,
+    /// The settings from `initializationOptions`, the fallback when the client has no `guardian` section.
+    pub initialization_settings: Option<Settings>,
     pub supports_watched_files_registration: bool,
     pub workspace_edit_shape: WorkspaceEditShape,
+    /// The client declared `textDocument.diagnostic`, so it pulls diagnostics for open documents.
+    pub supports_pull_diagnostics: bool,
+    /// The client handles `workspace/diagnostic/refresh`.
+    pub supports_diagnostic_refresh: bool,
+    /// The client answers `workspace/configuration`.
+    pub supports_configuration: bool,
+    /// The client accepts `window/workDoneProgress/create`.
+    pub supports_work_done_progress: bool,
 }
 
 impl Default for ClientConfig {
@@ -55,8 +78,13 @@ impl Default for ClientConfig {
             encoding: PositionEncoding::Utf16,
             workspace_roots: Vec::new(),
             settings: Settings::default(),
+            initialization_settings: None,
             supports_watched_files_registration: false,
             workspace_edit_shape: WorkspaceEditShape::Changes,
+            supports_pull_diagnostics: false,
+            supports_diagnostic_refresh: false,
+            supports_configuration: false,
+            supports_work_done_progress: false,
         }
     }
 }
@@ -67,9 +95,12 @@ pub struct Snapshot {
     pub uri: Uri,
     pub version: i32,
     pub document: Document,
-    /// The path `files:` globs are matched against.
+    /// The path `files:` globs are matched against, relative to the document's workspace root.
     pub analysis_path: PathBuf,
+    /// The policy of the document's workspace root.
     pub policy: Arc<LoadedPolicy>,
+    /// The generation of the policy set the policy came from.
+    pub policy_generation: u64,
     pub config: Arc<ClientConfig>,
 }
 
@@ -78,9 +109,12 @@ impl Session {
         Self {
             client,
             documents: DashMap::new(),
-            policy: RwLock::new(Arc::new(LoadedPolicy::default())),
+            policies: RwLock::new(Arc::new(PolicySet::default())),
             policy_generation: AtomicU64::new(0),
             config: RwLock::new(Arc::new(ClientConfig::default())),
+            queued_analyses: DashMap::new(),
+            scan_published: Mutex::new(Vec::new()),
+            active_scan: Mutex::new(None),
         }
     }
 
@@ -92,35 +126,39 @@ impl Session {
         *self.config.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(config);
     }
 
-    pub fn policy(&self) -> Arc<LoadedPolicy> {
-        self.policy.read().unwrap_or_else(PoisonError::into_inner).clone()
+    pub fn policies(&self) -> Arc<PolicySet> {
+        self.policies.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Starts a policy load and returns its generation, for [`Session::store_policy`].
+    /// Returns every loaded policy, one per workspace root plus the fallback.
+    pub fn loaded_policies(&self) -> Vec<Arc<LoadedPolicy>> {
+        let policies = self.policies();
+        let mut loaded: Vec<Arc<LoadedPolicy>> = policies.roots().iter().map(|root| Arc::clone(&root.policy)).collect();
+        loaded.push(policies.choose_fallback());
+        loaded
+    }
+
+    /// Starts a policy load and returns its generation, for [`Session::store_policies`].
     pub fn start_policy_load(&self) -> u64 {
         self.policy_generation.fetch_add(1, Ordering::SeqCst) + 1
     }
 
-    /// Stores a loaded policy unless a newer load has started since; returns whether it was stored.
-    pub fn store_policy(&self, generation: u64, policy: LoadedPolicy) -> bool {
-        let mut current = self.policy.write().unwrap_or_else(PoisonError::into_inner);
-        let is_latest = self.policy_generation.load(Ordering::SeqCst) == generation;
+    /// Stores a loaded policy set unless a newer load has started since; returns whether it was stored.
+    pub fn store_policies(&self, policies: PolicySet) -> bool {
+        let mut current = self.policies.write().unwrap_or_else(PoisonError::into_inner);
+        let is_latest = self.policy_generation.load(Ordering::SeqCst) == policies.generation;
         if is_latest {
-            *current = Arc::new(policy);
+            *current = Arc::new(policies);
         }
         is_latest
     }
 
-    /// Returns the options to load the policy with for the current configuration.
-    pub fn load_options(&self) -> LoadOptions {
+    /// Returns what a policy load needs for the current configuration.
+    pub fn policy_set_options(&self) -> PolicySetOptions {
         let config = self.config();
-        // NOTE: the policy loader takes one workspace root, so in a
-        // multi-root workspace only the first root's steering documents load.
-        LoadOptions {
-            workspace_root: config.workspace_roots.first().cloned(),
+        PolicySetOptions {
+            workspace_roots: config.workspace_roots.clone(),
             steering_paths: config.settings.steering.paths.clone(),
-            include_user_global: true,
-            known_checks: guardian_analysis::known_checks(),
         }
     }
 
@@ -144,14 +182,81 @@ impl Session {
             let state = self.documents.get(uri)?;
             (state.version, state.document.clone()?)
         };
-        let config = self.config();
+        let policies = self.policies();
+        let choice = policies.choose(uri);
         Some(Snapshot {
             uri: uri.clone(),
             version,
             document,
-            analysis_path: from_proto::analysis_path(uri, &config.workspace_roots),
-            policy: self.policy(),
-            config,
+            analysis_path: choice.analysis_path,
+            policy: choice.policy,
+            policy_generation: policies.generation,
+            config: self.config(),
         })
+    }
+
+    /// Marks a document for push analysis; returns `true` when the caller must start the analysis
+    /// loop, `false` when a running loop will pick up the request.
+    pub fn queue_analysis(&self, uri: &Uri) -> bool {
+        match self.queued_analyses.entry(uri.clone()) {
+            dashmap::Entry::Occupied(mut running) => {
+                *running.get_mut() = true;
+                false
+            }
+            dashmap::Entry::Vacant(idle) => {
+                idle.insert(false);
+                true
+            }
+        }
+    }
+
+    /// Takes a pending request for another analysis of a document whose analysis loop is running.
+    pub fn take_analysis_request(&self, uri: &Uri) {
+        if let Some(mut requested) = self.queued_analyses.get_mut(uri) {
+            *requested = false;
+        }
+    }
+
+    /// Ends a document's analysis loop unless another run was requested; returns whether it ended.
+    pub fn finish_analysis(&self, uri: &Uri) -> bool {
+        self.queued_analyses.remove_if(uri, |_, requested| !*requested).is_some()
+    }
+
+    /// Replaces the list of files with scan diagnostics and returns the previous list.
+    pub fn replace_scan_published(&self, published: Vec<Uri>) -> Vec<Uri> {
+        let mut current = self.scan_published.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::replace(&mut *current, published)
+    }
+
+    /// Forgets that the scan published diagnostics for a file, e.g. because it was opened.
+    pub fn forget_scan_published(&self, uri: &Uri) -> bool {
+        let mut current = self.scan_published.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = current.len();
+        current.retain(|published| published != uri);
+        current.len() != before
+    }
+
+    /// Registers a scan as running; returns `false` when another scan already runs.
+    pub fn start_scan(&self, scan: ActiveScan) -> bool {
+        let mut active = self.active_scan.lock().unwrap_or_else(PoisonError::into_inner);
+        if active.is_some() {
+            return false;
+        }
+        *active = Some(scan);
+        true
+    }
+
+    pub fn finish_scan(&self) {
+        *self.active_scan.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Cancels the running scan if its progress token matches; returns whether one was cancelled.
+    pub fn cancel_scan(&self, token: &ProgressToken) -> bool {
+        let active = self.active_scan.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(scan) = active.as_ref().filter(|scan| &scan.token == token) else {
+            return false;
+        };
+        scan.cancelled.store(true, Ordering::SeqCst);
+        true
     }
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
+  DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   type LanguageClientOptions,
@@ -48,6 +49,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('guardian.path')) {
         void restartClient(context);
+      } else if (event.affectsConfiguration('guardian.steering.paths')) {
+        void sendSettings();
       }
     }),
     { dispose: () => void stopClient() },
@@ -100,11 +103,10 @@ function clientOptions(): LanguageClientOptions {
       ...steeringSelectors,
     ],
     initializationOptions: settings,
-    synchronize: { configurationSection: 'guardian' },
     outputChannel,
     middleware: {
       workspace: {
-        // Answers the server's `guardian` section with absolute steering paths.
+        // Returns the `guardian` section with the steering paths made absolute.
         configuration: async (params, token, next) => {
           const result = await next(params, token);
           if (!Array.isArray(result)) {
@@ -181,6 +183,19 @@ async function stopClient(): Promise<void> {
   setServerState('stopped');
 }
 
+/**
+ * Sends the settings with `workspace/didChangeConfiguration`. The language
+ * client's own synchronization would send the raw setting values, with `~`
+ * and relative steering paths that the server cannot resolve.
+ */
+async function sendSettings(): Promise<void> {
+  if (client === undefined || !client.isRunning()) {
+    return;
+  }
+  const settings = toServerSettings(steeringPathsSetting(), pathContext());
+  await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { guardian: settings } });
+}
+
 async function restartClient(context: vscode.ExtensionContext): Promise<void> {
   await stopClient();
   await startClient(context);
@@ -208,9 +223,9 @@ function updateStatusBar(): void {
 }
 
 /**
- * The language client registers the server's own commands. When the server
- * does not advertise `guardian.openPolicy`, the extension opens the location
- * in the command arguments itself.
+ * Registers a client-side `guardian.openPolicy` that opens the location in
+ * its arguments, unless the server advertises the command. The language
+ * client registers every command that the server advertises.
  */
 function registerLocalOpenPolicyIfNeeded(running: LanguageClient): void {
   const serverCommands = running.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];

@@ -111,9 +111,9 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         if not_for_security {
             return;
         }
+        let display_name = algorithm.to_ascii_uppercase().replace("SHA", "SHA-");
         let message = format!(
-            "weak hash: {} is broken for security use; use SHA-256 or stronger, or a password hash for passwords",
-            algorithm.to_ascii_uppercase()
+            "weak hash: {display_name} is broken for security use; use SHA-256 or stronger, or a password hash for passwords"
         );
         let fixes = sha256_fix(context, function, &callee, &arguments).into_iter().collect();
         findings.push(RawFinding { rule: INFO.name.to_owned(), range: function.byte_range(), message, fixes, related: Vec::new() });
@@ -130,7 +130,10 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     if KEY_GENERATORS.iter().any(|generator| ends_with_segments(&callee, generator)) {
         check_key_size(context, &arguments, findings);
     }
-    check_ecb_mode_variable(context, &arguments, findings);
+    let creates_cipher = syntax::last_name(function, context.source).is_some_and(|name| name == "new" || name == "Cipher");
+    if creates_cipher {
+        check_ecb_mode_variable(context, &arguments, findings);
+    }
 }
 
 /// `mode = AES.MODE_ECB` followed by `AES.new(key, mode)`: reported at the call.

@@ -142,6 +142,7 @@ impl ImportMap {
 mod tests {
     use super::*;
 
+    /// Resolves the callee of the outermost call that starts last in the source.
     fn resolve_last_call(source: &str) -> Option<String> {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&tree_sitter_python::LANGUAGE.into()).ok()?;
@@ -152,6 +153,7 @@ mod tests {
             imports.record(node, source);
             if node.kind() == "call" {
                 last_call = node.child_by_field_name("function");
+                return syntax::Walk::SkipChildren;
             }
             syntax::Walk::Descend
         });

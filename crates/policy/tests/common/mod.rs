@@ -2,7 +2,10 @@
 
 #![allow(dead_code)]
 
-use guardian_policy::{Binding, KnownCheck, Origin, ParsedDocument, Policy, PolicyProblem, Rule, RuleKind, Section, parse_document};
+use guardian_policy::{
+    Binding, KnownCheck, Origin, ParsedDocument, Policy, PolicyProblem, Rule, RuleKind, Section,
+    parse_document,
+};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -10,21 +13,59 @@ use std::path::Path;
 pub const KNOWN_CHECKS: &[KnownCheck] = &[
     KnownCheck {
         name: "hardcoded-secret",
-        topics: &["secret", "secrets", "credential", "credentials", "password", "passwords", "api key", "api keys", "token", "tokens"],
+        topics: &[
+            "secret",
+            "secrets",
+            "credential",
+            "credentials",
+            "password",
+            "passwords",
+            "api key",
+            "api keys",
+            "token",
+            "tokens",
+        ],
     },
-    KnownCheck { name: "sql-injection", topics: &["sql", "sql injection", "database query", "database queries"] },
+    KnownCheck {
+        name: "sql-injection",
+        topics: &["sql", "sql injection", "database query", "database queries"],
+    },
     KnownCheck {
         name: "command-injection",
-        topics: &["command injection", "shell", "os command", "operating system command", "operating system commands"],
+        topics: &[
+            "command injection",
+            "shell",
+            "os command",
+            "operating system command",
+            "operating system commands",
+        ],
     },
-    KnownCheck { name: "template-injection", topics: &["template", "templates", "template injection"] },
-    KnownCheck { name: "weak-crypto", topics: &["cryptography", "crypto", "hashing", "encryption", "cipher"] },
+    KnownCheck {
+        name: "template-injection",
+        topics: &["template", "templates", "template injection"],
+    },
+    KnownCheck {
+        name: "weak-crypto",
+        topics: &["cryptography", "crypto", "hashing", "encryption", "cipher"],
+    },
     KnownCheck {
         name: "tls-verification-disabled",
-        topics: &["transport security", "tls", "https", "certificate", "certificates"],
+        topics: &[
+            "transport security",
+            "tls",
+            "https",
+            "certificate",
+            "certificates",
+        ],
     },
-    KnownCheck { name: "debug-enabled", topics: &["debug", "debug mode", "debugger", "deployment"] },
-    KnownCheck { name: "deserialization", topics: &["deserialization", "serialization", "pickle"] },
+    KnownCheck {
+        name: "debug-enabled",
+        topics: &["debug", "debug mode", "debugger", "deployment"],
+    },
+    KnownCheck {
+        name: "deserialization",
+        topics: &["deserialization", "serialization", "pickle"],
+    },
 ];
 
 /// Parses a workspace document named `doc.md`.
@@ -64,7 +105,10 @@ pub fn render_rule(rule: &Rule) -> String {
         Binding::Block => "block".to_owned(),
         Binding::Topic { topic } => format!("topic {topic:?}"),
     };
-    let mut line = format!("{} ({kind}) section {} by {binding}", rule.id, rule.section.section);
+    let mut line = format!(
+        "{} ({kind}) section {} by {binding}",
+        rule.id, rule.section.section
+    );
     if let Some(severity) = rule.severity {
         let _ = write!(line, " severity {severity:?}");
     }
@@ -106,7 +150,14 @@ pub fn render_policy_rules(policy: &Policy) -> String {
     policy
         .rules
         .iter()
-        .map(|rule| format!("{} <- {} [{}]\n", rule.id, policy.citation(rule.section), binding_name(&rule.binding)))
+        .map(|rule| {
+            format!(
+                "{} <- {} [{}]\n",
+                rule.id,
+                policy.citation(rule.section),
+                binding_name(&rule.binding)
+            )
+        })
         .collect()
 }
 
@@ -120,14 +171,21 @@ fn binding_name(binding: &Binding) -> String {
 /// Returns the path of a shared test-data folder, or `None` (after saying why) when it is absent.
 ///
 /// Under `CI=true` a missing folder fails the test instead.
-#[allow(clippy::print_stderr, reason = "the test harness shows a skipped test's reason on stderr")]
+#[allow(
+    clippy::print_stderr,
+    reason = "the test harness shows a skipped test's reason on stderr"
+)]
 pub fn shared_folder(relative: &str) -> Option<std::path::PathBuf> {
     let path = Path::new("/work/shared").join(relative);
     if path.is_dir() {
         return Some(path);
     }
     let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
-    assert!(!in_ci, "shared test data {} is missing, and CI=true requires it", path.display());
+    assert!(
+        !in_ci,
+        "shared test data {} is missing, and CI=true requires it",
+        path.display()
+    );
     eprintln!("skipping: shared test data {} is absent", path.display());
     None
 }

@@ -66,9 +66,9 @@ function M.server_settings()
   return { steering = { paths = M.options.steering_paths } }
 end
 
--- Guardian's server may handle `guardian.openPolicy` itself (it then asks the
--- client to show the document). When it does not advertise the command, the
--- client opens the section from the command arguments instead.
+-- Guardian's server may run `guardian.openPolicy` itself, by sending
+-- `window/showDocument`. When it does not advertise the command, the client
+-- opens the section from the command arguments instead.
 local function on_init(client, initialize_result)
   local capabilities = initialize_result and initialize_result.capabilities or {}
   local provider = capabilities.executeCommandProvider
@@ -144,6 +144,8 @@ function M.start(bufnr)
   return vim.lsp.start(config, { bufnr = bufnr })
 end
 
+-- NOTE: tests run this Neovim 0.10 path on Neovim 0.11 only, because no 0.10
+-- build is installable there; 0.11 still accepts the 0.10 calls used here.
 local function start_on_filetype()
   local group = vim.api.nvim_create_augroup(autocmd_group_name, { clear = true })
   vim.api.nvim_create_autocmd("FileType", {
@@ -400,8 +402,8 @@ function M.open_policy()
     return
   end
 
-  -- Ask for the actions over the finding's own range: the cursor may sit on
-  -- the line but outside the range, and servers filter actions by range.
+  -- Request the actions over the finding's own range, because servers filter
+  -- actions by range and the cursor may sit outside it on the same line.
   local target = lsp_diagnostic(diagnostics[1])
   if not target then
     report_error("the diagnostic under the cursor has no LSP data")

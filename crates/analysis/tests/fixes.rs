@@ -1,0 +1,168 @@
+//! Snapshots of every rewrite fix outside SQL and secrets (code before and
+//! after), re-analysis of each fixed source, and the "record an exception" fix.
+
+mod common;
+
+use common::{analyze_source, assert_fixes_resolve, render_fixes};
+use guardian_analysis::{FixKind, apply_edits};
+
+const SHELL_FSTRING: &str = r#"import subprocess
+
+
+def print_receipt(order_id):
+    subprocess.run(f"lpr -P kitchen receipts/{order_id}.txt", shell=True, check=False)
+"#;
+
+const SHELL_CONCATENATION_MULTILINE: &str = r#"import subprocess
+
+
+def ping(host):
+    return subprocess.check_output(
+        "ping -c 1 " + host,
+        shell=True,
+    )
+"#;
+
+const VERIFY_FALSE_OWN_LINE: &str = r#"import requests
+
+
+def charge(url, payload):
+    return requests.post(
+        url,
+        json=payload,
+        verify=False,
+    )
+"#;
+
+const VERIFY_FALSE_INLINE: &str = r#"import requests
+
+requests.get("https://example.com", verify=False, timeout=5)
+"#;
+
+const DEBUG_TRUE: &str = r#"from flask import Flask
+
+app = Flask(__name__)
+
+if __name__ == "__main__":
+    app.run(host="0.0.0.0", port=8080, debug=True)
+"#;
+
+const MD5: &str = r#"import hashlib
+
+
+def digest(password):
+    return hashlib.md5(password.encode()).hexdigest()
+"#;
+
+const HASHLIB_NEW: &str = r#"import hashlib
+
+h = hashlib.new('sha1', b"data")
+"#;
+
+const YAML_LOAD: &str = r#"import yaml
+
+
+def read(data):
+    return yaml.load(data, Loader=yaml.Loader)
+"#;
+
+const YAML_LOAD_NO_LOADER: &str = r#"import yaml
+
+config = yaml.load(open("config.yml"))
+"#;
+
+#[test]
+fn fix_shell_fstring_becomes_list() {
+    insta::assert_snapshot!(render_fixes(SHELL_FSTRING, "command-injection"));
+    assert_fixes_resolve(SHELL_FSTRING, "command-injection");
+}
+
+#[test]
+fn fix_shell_concatenation_multiline() {
+    insta::assert_snapshot!(render_fixes(SHELL_CONCATENATION_MULTILINE, "command-injection"));
+    assert_fixes_resolve(SHELL_CONCATENATION_MULTILINE, "command-injection");
+}
+
+#[test]
+fn no_shell_fix_with_shell_syntax() {
+    let source = "import subprocess\ndef f(name):\n    subprocess.run(f\"grep {name} orders.log | wc -l\", shell=True)\n";
+    let rendered = render_fixes(source, "command-injection");
+    assert!(rendered.contains("command-injection"), "{rendered}");
+    assert!(!rendered.contains("--- fix"), "a pipe cannot become an argument list:\n{rendered}");
+}
+
+#[test]
+fn fix_verify_false_on_own_line() {
+    insta::assert_snapshot!(render_fixes(VERIFY_FALSE_OWN_LINE, "tls-verification-disabled"));
+    assert_fixes_resolve(VERIFY_FALSE_OWN_LINE, "tls-verification-disabled");
+}
+
+#[test]
+fn fix_verify_false_inline() {
+    insta::assert_snapshot!(render_fixes(VERIFY_FALSE_INLINE, "tls-verification-disabled"));
+    assert_fixes_resolve(VERIFY_FALSE_INLINE, "tls-verification-disabled");
+}
+
+#[test]
+fn fix_debug_true() {
+    insta::assert_snapshot!(render_fixes(DEBUG_TRUE, "debug-enabled"));
+    assert_fixes_resolve(DEBUG_TRUE, "debug-enabled");
+}
+
+#[test]
+fn fix_md5_to_sha256() {
+    insta::assert_snapshot!(render_fixes(MD5, "weak-crypto"));
+    assert_fixes_resolve(MD5, "weak-crypto");
+}
+
+#[test]
+fn fix_hashlib_new_name() {
+    insta::assert_snapshot!(render_fixes(HASHLIB_NEW, "weak-crypto"));
+    assert_fixes_resolve(HASHLIB_NEW, "weak-crypto");
+}
+
+#[test]
+fn fix_yaml_load_with_unsafe_loader() {
+    insta::assert_snapshot!(render_fixes(YAML_LOAD, "deserialization"));
+    assert_fixes_resolve(YAML_LOAD, "deserialization");
+}
+
+#[test]
+fn fix_yaml_load_without_loader() {
+    insta::assert_snapshot!(render_fixes(YAML_LOAD_NO_LOADER, "deserialization"));
+    assert_fixes_resolve(YAML_LOAD_NO_LOADER, "deserialization");
+}
+
+const NESTED_STATEMENT: &str = r#"import sqlite3
+
+
+def my_orders(conn, customer):
+    if customer:
+        rows = conn.execute(
+            f"SELECT id FROM orders WHERE customer = '{customer}'"
+        ).fetchall()
+"#;
+
+#[test]
+fn every_finding_offers_an_exception() {
+    let findings = analyze_source(NESTED_STATEMENT);
+    assert_eq!(findings.len(), 1);
+    let exceptions: Vec<_> = findings[0].fixes.iter().filter(|fix| fix.kind == FixKind::RecordException).collect();
+    assert_eq!(exceptions.len(), 1);
+
+    let recorded = apply_edits(NESTED_STATEMENT, &exceptions[0].edits);
+    insta::assert_snapshot!(recorded);
+}
+
+#[test]
+fn recorded_exception_with_reason_suppresses() {
+    let findings = analyze_source(NESTED_STATEMENT);
+    let exception = findings[0].fixes.iter().find(|fix| fix.kind == FixKind::RecordException);
+    let recorded = exception.map(|fix| apply_edits(NESTED_STATEMENT, &fix.edits)).unwrap_or_default();
+
+    let placeholder_reason: Vec<String> = analyze_source(&recorded).into_iter().map(|finding| finding.rule).collect();
+    assert_eq!(placeholder_reason, ["invalid-suppression", "sql-injection"], "the unedited placeholder is not a reason");
+
+    let with_reason = recorded.replace("<explain why this is safe>", "customer comes from the session");
+    assert!(analyze_source(&with_reason).is_empty());
+}
