@@ -74,6 +74,21 @@ without this setting."
           guardian-command
           (list :initializationOptions #'guardian-initialization-options)))
 
+(cl-defmethod eglot-handle-request
+  ((server guardian-eglot-server) (_method (eql workspace/configuration)) &key items)
+  "Answer the `guardian' section of a configuration request from SERVER.
+With `guardian-steering-paths' set, that section carries the paths,
+and eglot's `eglot-workspace-configuration' answers the other ITEMS."
+  (let ((answers (cl-call-next-method)))
+    (if (not guardian-steering-paths)
+        answers
+      (apply #'vector
+             (cl-loop for item across items
+                      for answer across answers
+                      collect (if (equal (plist-get item :section) "guardian")
+                                  (guardian-initialization-options server)
+                                answer))))))
+
 (defun guardian--send-settings (server)
   "Send `guardian-steering-paths' to SERVER as workspace settings.
 On connect, eglot sends `eglot-workspace-configuration', by default

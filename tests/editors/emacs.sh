@@ -2,7 +2,8 @@
 # Runs `emacs --batch` with editors/emacs/guardian.el and eglot against the
 # real `guardian lsp` on a copy of the Fry Factory example, and checks the
 # Flymake diagnostics for SQL injection and hard-coded secrets with their
-# cited sections.
+# cited sections, UTF-16 positions on a non-ASCII line and
+# guardian-open-policy.
 #
 # Usage: tests/editors/emacs.sh [GUARDIAN_BIN]
 # Environment: GUARDIAN_BIN (default target/debug/guardian), EMACS (default

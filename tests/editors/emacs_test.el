@@ -112,6 +112,39 @@
     (emacs-test-check (member encoding '(nil "utf-16"))
                       "server chose position encoding %S for a client that offers none" encoding)))
 
+(defun emacs-test-diagnostic-text (diagnostic)
+  "Return the buffer text that DIAGNOSTIC covers."
+  (buffer-substring-no-properties (flymake-diagnostic-beg diagnostic) (flymake-diagnostic-end diagnostic)))
+
+(defun emacs-test-check-non-ascii-positions ()
+  "Append a line whose secret follows an emoji and compare its finding.
+The finding must cover the same text as the one on the ASCII line
+23.  Eglot counts UTF-16 code units, so a server that counted bytes
+or code points would shift the range."
+  (let ((reference (car (emacs-test-matching "hardcoded-secret" 23 23))))
+    (when (and (emacs-test-check reference "no hardcoded-secret on line 23 to compare with")
+               (emacs-test-check (< (flymake-diagnostic-beg reference) (flymake-diagnostic-end reference))
+                                 "the hardcoded-secret range on line 23 is empty"))
+      (let ((reference-text (emacs-test-diagnostic-text reference))
+            (appended-line (1+ (count-lines (point-min) (point-max)))))
+        (save-excursion
+          (goto-char (point-max))
+          (unless (bolp) (insert "\n"))
+          (setq appended-line (line-number-at-pos))
+          (insert "LABEL = \"🍟 café\"; PAYMENT_API_KEY = \"sk_live_4eC39HqLyjWDarjtT1zdp7dcFRYFACTORY\"\n"))
+        ;; Eglot sends didChange from an idle timer, and batch Emacs is never
+        ;; idle, so send it here.
+        (eglot--signal-textDocument/didChange)
+        (let ((found (emacs-test-wait (lambda ()
+                                        (flymake-start)
+                                        (emacs-test-matching "hardcoded-secret" appended-line appended-line))
+                                      emacs-test-diagnostics-timeout)))
+          (when (emacs-test-check found "no hardcoded-secret on the appended non-ASCII line %d" appended-line)
+            (let ((appended-text (emacs-test-diagnostic-text (car found))))
+              (emacs-test-check (equal appended-text reference-text)
+                                "the non-ASCII line's finding covers %S, the ASCII line's covers %S"
+                                appended-text reference-text))))))))
+
 (defun emacs-test-check-open-policy (app-buffer)
   "Run `guardian-open-policy' on line 79 of APP-BUFFER and check the result."
   (switch-to-buffer app-buffer)
@@ -160,6 +193,7 @@
           (message "%d guardian diagnostics after waiting (%s)"
                    (length (guardian-diagnostics)) (if complete "complete" "timed out")))
         (emacs-test-check-findings expected clean)
+        (emacs-test-check-non-ascii-positions)
         (emacs-test-check-open-policy app-buffer)))))
 
 (condition-case err

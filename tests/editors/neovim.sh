@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs headless Neovim 0.11 with the plugin in editors/neovim against the real
 # `guardian lsp` on a copy of the Fry Factory example, and checks diagnostics,
-# citations, the SQL quick fix, :checkhealth and :GuardianOpenPolicy.
+# citations, positions on a non-ASCII line, the SQL quick fix, :checkhealth,
+# :GuardianOpenPolicy and :GuardianRestart.
 #
 # Usage: tests/editors/neovim.sh [GUARDIAN_BIN]
 # Environment: GUARDIAN_BIN (default target/debug/guardian), NVIM (a Neovim

@@ -220,7 +220,53 @@ local function check_open_policy(bufnr, window)
   check(cursor_text:find("3.1 SQL", 1, true) ~= nil, ":GuardianOpenPolicy put the cursor on " .. vim.inspect(cursor_text) .. ", not on the 3.1 SQL heading")
 end
 
-local function check_restart(bufnr, old_client_id)
+-- Text of the buffer under a diagnostic's range, in Neovim's byte columns.
+local function diagnostic_text(bufnr, diagnostic)
+  local end_line = diagnostic.end_lnum or diagnostic.lnum
+  local end_col = diagnostic.end_col or diagnostic.col
+  return table.concat(vim.api.nvim_buf_get_text(bufnr, diagnostic.lnum, diagnostic.col, end_line, end_col, {}), "\n")
+end
+
+-- Appends a line whose secret follows multi-byte characters, and checks that
+-- its finding covers the same text as the one on the ASCII line 23. A wrong
+-- position encoding shifts the range by the extra bytes of the emoji.
+local function check_non_ascii_positions(bufnr)
+  local reference = matching_diagnostics(bufnr, "hardcoded-secret", { first = 23, last = 23 })[1]
+  if not check(reference ~= nil, "no hardcoded-secret on line 23 to compare with") then
+    return
+  end
+  local reference_text = diagnostic_text(bufnr, reference)
+  if not check(reference_text ~= "", "the hardcoded-secret range on line 23 is empty") then
+    return
+  end
+
+  local appended_line = vim.api.nvim_buf_line_count(bufnr) + 1
+  local text = 'LABEL = "🍟 café"; PAYMENT_API_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dcFRYFACTORY"'
+  vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { text })
+
+  local appended_range = { first = appended_line, last = appended_line }
+  local found = vim.wait(DIAGNOSTICS_TIMEOUT_MS, function()
+    return #matching_diagnostics(bufnr, "hardcoded-secret", appended_range) > 0
+  end, 100)
+  if not check(found, "no hardcoded-secret on the appended non-ASCII line " .. appended_line) then
+    return
+  end
+
+  local appended = matching_diagnostics(bufnr, "hardcoded-secret", appended_range)[1]
+  local appended_text = diagnostic_text(bufnr, appended)
+  check(appended_text == reference_text, string.format(
+    "the non-ASCII line's finding covers %q, the ASCII line's covers %q",
+    appended_text,
+    reference_text
+  ))
+end
+
+-- Restarts from app.py's window: Neovim 0.11 pulls diagnostics
+-- (textDocument/diagnostic) only for buffers shown in a window, and the
+-- server answers pulls instead of pushing to clients that support them.
+local function check_restart(bufnr, window, old_client_id)
+  vim.api.nvim_set_current_win(window)
+  vim.api.nvim_set_current_buf(bufnr)
   vim.cmd("GuardianRestart")
   local restarted = vim.wait(DIAGNOSTICS_TIMEOUT_MS, function()
     local client = require("guardian").get_clients(bufnr)[1]
@@ -270,9 +316,10 @@ local function run()
   check_findings(bufnr, findings, clean_ranges)
 
   check_health()
+  check_non_ascii_positions(bufnr)
   check_sql_quickfix(client, bufnr, window)
   check_open_policy(bufnr, window)
-  check_restart(bufnr, client.id)
+  check_restart(bufnr, window, client.id)
 end
 
 local ok, err = xpcall(run, debug.traceback)

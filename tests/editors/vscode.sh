@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Builds the VS Code extension in editors/vscode from its lock file, runs its
-# unit tests (node's built-in test runner on the compiled JavaScript), packages
+# tests (node's built-in test runner on the compiled JavaScript), packages
 # the .vsix with @vscode/vsce and checks what the package contains.
 #
-# It does not start VS Code: the extension's activation code is compiled and
-# type-checked here, but only run inside VS Code.
+# The tests include src/test/server.test.ts, which runs the extension's
+# settings, status and open-policy logic on what the real `guardian lsp`
+# sends to a client with VS Code's capabilities. It does not start VS Code:
+# the activation code in extension.ts is compiled and type-checked here, but
+# only runs inside VS Code.
 #
-# Usage: tests/editors/vscode.sh
-# Exit status: 0 passed, anything else failed.
+# Usage: tests/editors/vscode.sh [GUARDIAN_BIN]
+# Environment: GUARDIAN_BIN (default target/debug/guardian), GUARDIAN_SHARED_DIR.
+# Exit status: 0 passed, anything else failed. Without the shared example
+# (and CI unset) the server tests are skipped and the rest still runs.
 
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -57,6 +62,21 @@ check_vsix_contents() {
 
 main() {
     check_node
+
+    # find_shared_dir exits 77 to skip, but here only the server tests skip.
+    local shared_dir="" shared_status=0
+    shared_dir="$(find_shared_dir)" || shared_status=$?
+    if [ "$shared_status" -eq 0 ]; then
+        export GUARDIAN_BIN GUARDIAN_TEST_EXAMPLE
+        GUARDIAN_BIN="$(find_guardian_bin "${1:-}")"
+        GUARDIAN_TEST_EXAMPLE="$shared_dir/examples/fry-factory"
+    elif [ "$shared_status" -eq "$SKIP_STATUS" ]; then
+        unset GUARDIAN_BIN GUARDIAN_TEST_EXAMPLE
+        echo "vscode: the server tests will be skipped" >&2
+    else
+        exit "$shared_status"
+    fi
+
     cd "$EXTENSION_DIR" || fail "extension folder not found: $EXTENSION_DIR"
     echo "vscode: node $(node --version), npm $(npm --version)"
 
