@@ -15,7 +15,7 @@ use crate::checks::{self, CallsRule, CheckId, CheckSettings, Context, RawFinding
 use crate::fixes;
 use crate::semantic::syntax::{self, Walk};
 use crate::semantic::values::Values;
-use crate::semantic::{ImportMap, ModuleConstants};
+use crate::semantic::{AssignmentIndex, ImportMap, ModuleConstants};
 use crate::suppression::{self, EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, Suppression};
 use crate::{Finding, Fix};
 
@@ -62,7 +62,7 @@ pub(crate) fn analyze_tree(
     let root = tree.root_node();
 
     let facts = ModuleFacts::collect(root, source);
-    let values = Values { source, root, constants: &facts.constants };
+    let values = Values { source, root, constants: &facts.constants, assignments: &facts.assignments };
     let context = Context { source, root, path, imports: &facts.imports, values, settings: &settings };
     let raw_findings = checks::run(&context);
 
@@ -131,19 +131,29 @@ fn check_settings(groups: &[RuleGroup<'_>]) -> CheckSettings {
 struct ModuleFacts<'tree> {
     imports: ImportMap,
     constants: ModuleConstants,
+    assignments: AssignmentIndex,
     comments: Vec<Node<'tree>>,
 }
 
 impl<'tree> ModuleFacts<'tree> {
     fn collect(root: Node<'tree>, source: &str) -> Self {
-        let mut facts = Self { imports: ImportMap::default(), constants: ModuleConstants::default(), comments: Vec::new() };
+        let mut facts = Self {
+            imports: ImportMap::default(),
+            constants: ModuleConstants::default(),
+            assignments: AssignmentIndex::default(),
+            comments: Vec::new(),
+        };
         syntax::walk(root, |node| {
             match node.kind() {
                 "import_statement" | "import_from_statement" | "future_import_statement" => {
                     facts.imports.record(node, source);
                     return Walk::SkipChildren;
                 }
-                "assignment" => facts.constants.record(node, source),
+                "assignment" => {
+                    facts.constants.record(node, source);
+                    facts.assignments.record(node, source);
+                }
+                "augmented_assignment" => facts.assignments.record(node, source),
                 "comment" => facts.comments.push(node),
                 _ => {}
             }

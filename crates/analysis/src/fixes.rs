@@ -37,26 +37,36 @@ pub(crate) fn remove_argument(all_arguments: &[Node<'_>], argument: Node<'_>) ->
 /// Adds `import_line` (for example `import os`) after the last module-level
 /// import, or after the module docstring, or at the top of the file.
 pub(crate) fn add_import(root: Node<'_>, source: &str, imports: &ImportMap, import_line: &str) -> Edit {
+    let newline = line_ending(source);
     if let Some(end) = imports.last_top_level_import_end() {
-        return Edit { range: end..end, replacement: format!("\n{import_line}") };
+        return Edit { range: end..end, replacement: format!("{newline}{import_line}") };
     }
 
     if let Some(docstring_end) = module_docstring_end(root) {
-        return Edit { range: docstring_end..docstring_end, replacement: format!("\n\n{import_line}") };
+        return Edit { range: docstring_end..docstring_end, replacement: format!("{newline}{newline}{import_line}") };
     }
 
     let after_shebang_and_encoding = leading_comment_lines_end(source);
-    Edit { range: after_shebang_and_encoding..after_shebang_and_encoding, replacement: format!("{import_line}\n") }
+    Edit { range: after_shebang_and_encoding..after_shebang_and_encoding, replacement: format!("{import_line}{newline}") }
 }
 
-/// Whether the module already has exactly this import line as a statement.
+/// Returns the file's line ending, judged by its first line break, so
+/// inserted lines match a CRLF file.
+fn line_ending(source: &str) -> &'static str {
+    match source.find('\n') {
+        Some(newline) if source[..newline].ends_with('\r') => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// Returns whether the module already has exactly this import line as a statement.
 pub(crate) fn has_import_line(root: Node<'_>, source: &str, import_line: &str) -> bool {
     let mut cursor = root.walk();
-    let found = root.named_children(&mut cursor).any(|statement| {
+    
+    root.named_children(&mut cursor).any(|statement| {
         let is_import = matches!(statement.kind(), "import_statement" | "import_from_statement");
         is_import && normalize_spaces(text(statement, source)) == normalize_spaces(import_line)
-    });
-    found
+    })
 }
 
 fn normalize_spaces(line: &str) -> String {
@@ -70,7 +80,7 @@ fn module_docstring_end(root: Node<'_>) -> Option<usize> {
     is_docstring.then(|| first.end_byte())
 }
 
-/// The end of a leading `#!` or `# -*- coding` block, which must stay first.
+/// Returns the end of a leading `#!` or `# -*- coding` block, which must stay first.
 fn leading_comment_lines_end(source: &str) -> usize {
     let mut end = 0;
     for line in source.split_inclusive('\n') {
@@ -83,7 +93,7 @@ fn leading_comment_lines_end(source: &str) -> usize {
     end
 }
 
-/// The fix that records an exception above the statement containing `range`.
+/// Returns the fix that records an exception above the statement containing `range`.
 pub(crate) fn record_exception(root: Node<'_>, source: &str, range: &Range<usize>, rule: &str) -> Fix {
     let node = root.descendant_for_byte_range(range.start, range.start).unwrap_or(root);
     let statement = syntax::enclosing_statement(node);
@@ -91,7 +101,8 @@ pub(crate) fn record_exception(root: Node<'_>, source: &str, range: &Range<usize
 
     let line_start = syntax::line_start(source, anchor);
     let indentation = syntax::indentation(source, anchor);
-    let comment = format!("{indentation}# guardian: ignore[{rule}] reason=\"{REASON_PLACEHOLDER}\"\n");
+    let newline = line_ending(source);
+    let comment = format!("{indentation}# guardian: ignore[{rule}] reason=\"{REASON_PLACEHOLDER}\"{newline}");
 
     Fix {
         title: format!("Record an exception for {rule}"),

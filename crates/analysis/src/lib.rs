@@ -32,7 +32,8 @@ pub struct CheckInfo {
     pub name: &'static str,
     /// One line for `guardian rules`.
     pub summary: &'static str,
-    /// Markdown: what it does, why it matters, example, use instead, references.
+    /// Markdown with fixed headings: what it does, why it matters, example,
+    /// use instead, known problems, references.
     pub documentation: &'static str,
     /// Words a section heading may use to bind this check.
     pub topics: &'static [&'static str],
@@ -63,6 +64,9 @@ pub fn known_checks() -> Vec<guardian_policy::KnownCheck> {
 ///
 /// `path` is the file's path relative to the workspace root, with `/`
 /// separators; `files:` and `fileMatchPattern` globs are matched against it.
+/// Findings are sorted by position. Besides the policy's rules, unusable
+/// suppression comments are reported as [`INVALID_SUPPRESSION`] and
+/// [`EXPIRED_SUPPRESSION`] findings, which cite no section.
 pub fn analyze(document: &Document, path: &Path, policy: &Policy) -> Vec<Finding> {
     analyze_with(document, path, policy, &AnalyzeOptions::default())
 }

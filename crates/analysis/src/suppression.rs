@@ -2,13 +2,13 @@
 //! comments, read from the syntax tree's comment nodes so text inside a string
 //! literal never suppresses anything.
 //!
-//! A suppression applies to a finding that starts on the comment's own line,
-//! on the line after the comment, or in a statement that starts on the line
-//! after the comment. A suppression without a reason, or with a malformed
-//! date, suppresses nothing and is reported as `invalid-suppression` (the
-//! unedited placeholder reason of a recorded exception counts as none); one
-//! whose date has passed is reported as `expired-suppression` and stops
-//! suppressing.
+//! A trailing suppression comment applies to findings that start on its own
+//! line. A comment on a line of its own applies to findings that start on the
+//! next line or inside the statement that starts there. A suppression without a reason, or with a malformed
+//! date, suppresses nothing and is reported as `invalid-suppression`. The
+//! unedited placeholder reason of a recorded exception counts as no reason.
+//! A suppression whose `until` date has passed stops suppressing and is
+//! reported as `expired-suppression`.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -47,7 +47,7 @@ pub(crate) struct Suppression {
 }
 
 impl Suppression {
-    /// Whether this suppresses `rule` for a finding on `finding_line` inside a
+    /// Returns whether this suppresses `rule` for a finding on `finding_line` inside a
     /// statement that starts on `statement_line`.
     pub fn covers(&self, rule: &str, finding_line: usize, statement_line: usize) -> bool {
         let names_rule = self.rules.iter().any(|suppressed| suppressed == rule);

@@ -55,6 +55,11 @@ def views(name, user_template):
     render_template_string(page)  # expect: template-injection
     render_template_string("<h1>Hello {{ name }}</h1>", name=name)  # expect: clean
     jinja2.Template("Hi {{ name }}").render(name=name)  # expect: clean
+
+class Requirement:
+    @classmethod
+    def parse(cls, param):
+        return cls.from_string(param)  # expect: clean
 "#,
         &["template-injection"],
     );
@@ -140,6 +145,11 @@ def main():
     app.run(debug=os.environ.get("FLASK_DEBUG") == "1")  # expect: clean
     app.run(debug=False)  # expect: clean
     logging.basicConfig(level=logging.DEBUG)  # expect: clean
+    asyncio.run(main(), debug=True)  # expect: clean
+
+class Parser:
+    def set_debug(self):
+        self.debug = True  # expect: clean
 "#,
         &["debug-enabled"],
     );
@@ -208,5 +218,46 @@ def broken(:
 DB_PASSWORD = "Crispy!Potato#2024"  # expect: hardcoded-secret
 "#,
         &["hardcoded-secret"],
+    );
+}
+
+#[test]
+fn many_module_level_lookups_stay_fast() {
+    let mut source = String::from("import sqlite3\ncursor = sqlite3.connect(\"x\").cursor()\n");
+    for index in 0..4000 {
+        source.push_str(&format!("query_{index} = \"SELECT * FROM t WHERE id = \" + value_{index}\ncursor.execute(query_{index})\n"));
+    }
+    let started = std::time::Instant::now();
+    let findings = common::analyze_source(&source);
+    let elapsed = started.elapsed();
+    assert_eq!(findings.iter().filter(|finding| finding.rule == "sql-injection").count(), 4000);
+    // NOTE: a generous bound that only catches quadratic behavior, not a benchmark.
+    assert!(elapsed.as_secs() < 5, "analysis took {elapsed:?}");
+}
+
+#[test]
+fn variable_findings_link_to_assignment() {
+    let source = "import os\nfrom flask import render_template_string\ndef f(name):\n    page = \"<p>\" + name\n    render_template_string(page)\n    command = \"ls \" + name\n    os.system(command)\n";
+    let findings = common::analyze_source(source);
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    for finding in &findings {
+        assert_eq!(finding.related.len(), 1, "{finding:?}");
+        let assigned = &source[finding.related[0].range.clone()];
+        assert!(assigned.starts_with("page =") || assigned.starts_with("command ="), "{assigned}");
+    }
+}
+
+#[test]
+fn local_rebinding_still_resolves_as_import() {
+    // FIXME: the parameter `pickle` shadows the import, yet import resolution
+    // is module-wide, so the call still counts as `pickle.loads`.
+    check(
+        r#"
+import pickle
+
+def f(pickle, data):
+    pickle.loads(data)  # expect: deserialization
+"#,
+        &["deserialization"],
     );
 }

@@ -166,3 +166,25 @@ fn recorded_exception_with_reason_suppresses() {
     let with_reason = recorded.replace("<explain why this is safe>", "customer comes from the session");
     assert!(analyze_source(&with_reason).is_empty());
 }
+
+#[test]
+fn inserted_lines_keep_crlf_endings() {
+    let source = "\"\"\"Settings.\"\"\"\r\n\r\nDB_PASSWORD = \"Crispy!Potato#2024\"\r\n";
+    let findings = analyze_source(source);
+    assert_eq!(findings.len(), 1);
+
+    for fix in &findings[0].fixes {
+        let fixed = apply_edits(source, &fix.edits);
+        let bare_line_feeds = fixed.matches('\n').count() - fixed.matches("\r\n").count();
+        assert_eq!(bare_line_feeds, 0, "fix `{}` mixed line endings: {fixed:?}", fix.title);
+    }
+}
+
+#[test]
+fn exception_keeps_tab_indentation() {
+    let source = "import hashlib\ndef f():\n\tif True:\n\t\treturn hashlib.md5(b\"x\")\n";
+    let findings = analyze_source(source);
+    let exception = findings[0].fixes.iter().find(|fix| fix.kind == FixKind::RecordException);
+    let recorded = exception.map(|fix| apply_edits(source, &fix.edits)).unwrap_or_default();
+    assert!(recorded.contains("\t\t# guardian: ignore[weak-crypto] reason="), "{recorded:?}");
+}

@@ -53,7 +53,7 @@ SIGNING_KEY_PEM = (
 #[test]
 fn descriptive_names_and_placeholders_are_clean() {
     check(
-        r#"
+        r##"
 TOKEN_TYPE = "bearer"  # expect: clean
 PASSWORD_FIELD = "password"  # expect: clean
 TOKEN_HEADER = "Authorization"  # expect: clean
@@ -77,7 +77,17 @@ secret = "the secret sauce"  # expect: clean
 password = "Wr7#"  # expect: clean
 CERT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n"  # expect: clean
 message = "DB_PASSWORD is not set"  # expect: clean
-"#,
+SERVER_AUTH = _ASN1Object("1.3.6.1.5.5.7.3.1")  # expect: clean
+proxy_auth_hdr = "Proxy-Authorization"  # expect: clean
+auth_header = "X-Auth-Token"  # expect: clean
+STYLES = {Token: "#f8f8f2", "token": "#d0d0d0"}  # expect: clean
+default_token = "Bearer"  # expect: clean
+CHALLENGE_PASSWORD = "challengePassword"  # expect: clean
+jsonnet_token = r"[^\W\d]\w*"  # expect: clean
+token_end = "\n  ()[]{}"  # expect: clean
+_SK_START = b"-----BEGIN OPENSSH PRIVATE KEY-----"  # expect: clean
+HELP = "a proxy in the form scheme://[user:passwd@]proxy.server:port"  # expect: clean
+"##,
         RULE,
     );
 }

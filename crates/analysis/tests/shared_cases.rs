@@ -54,6 +54,7 @@ fn score_file(path: &Path, relative: &str, scores: &mut BTreeMap<String, Score>)
 }
 
 #[test]
+#[allow(clippy::print_stderr, reason = "the per-category report helps when a marker is missed")]
 fn shared_cases_markers() {
     let Some(root) = common::shared_data("cases/python") else {
         return;
@@ -104,4 +105,70 @@ fn walk_python_files(root: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// Applies every rewrite fix offered on the shared corpus, one at a time, and
+/// checks that the result still parses and has fewer findings of that rule.
+#[test]
+fn shared_cases_fixes_parse_and_resolve() {
+    let Some(root) = common::shared_data("cases/python") else {
+        return;
+    };
+    let policy = common::all_checks_policy();
+    let mut applied = 0;
+
+    for path in walk_python_files(&root) {
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let relative = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let findings = common::analyze_with_policy(&source, &policy, Path::new(&relative));
+
+        for finding in &findings {
+            for fix in finding.fixes.iter().filter(|fix| fix.kind == guardian_analysis::FixKind::Rewrite) {
+                let fixed = guardian_analysis::apply_edits(&source, &fix.edits);
+                let document = guardian_analysis::Document::new(fixed.clone());
+                assert!(
+                    !document.tree().root_node().has_error(),
+                    "{relative}: fix `{}` for {} produced invalid Python",
+                    fix.title,
+                    finding.rule
+                );
+
+                let before = findings.iter().filter(|other| other.rule == finding.rule).count();
+                let after = common::analyze_with_policy(&fixed, &policy, Path::new(&relative))
+                    .iter()
+                    .filter(|other| other.rule == finding.rule)
+                    .count();
+                assert!(after < before, "{relative}: fix `{}` did not remove its {} finding", fix.title, finding.rule);
+                applied += 1;
+            }
+        }
+    }
+    assert!(applied >= 20, "expected many fixes on the shared corpus, applied {applied}");
+}
+
+/// Analyzes every prefix of the corpus files cut at regular offsets, which
+/// leaves unterminated strings, calls and blocks, and checks that nothing
+/// panics and every finding range lies inside the text.
+#[test]
+fn truncated_sources_never_panic() {
+    let Some(root) = common::shared_data("cases/python") else {
+        return;
+    };
+    for path in walk_python_files(&root) {
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let cut_points = (0..source.len()).step_by(211).filter(|offset| source.is_char_boundary(*offset));
+        for cut in cut_points {
+            let prefix = &source[..cut];
+            for finding in common::analyze_source(prefix) {
+                assert!(finding.range.end <= prefix.len(), "{}: range past the end at cut {cut}", path.display());
+                for fix in &finding.fixes {
+                    let _ = guardian_analysis::apply_edits(prefix, &fix.edits);
+                }
+            }
+        }
+    }
 }

@@ -98,7 +98,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         return;
     }
     if SUBPROCESS_FUNCTIONS.contains(&callee.as_str()) {
-        check_subprocess(context, call, &callee, &arguments, findings);
+        check_subprocess(context, &callee, &arguments, findings);
         return;
     }
 
@@ -122,10 +122,11 @@ fn check_shell_function(context: &Context<'_>, callee: &str, arguments: &Argumen
     let message = format!(
         "possible command injection: a non-constant command reaches `{short_name}`, which runs it in a shell; pass an argument list to `subprocess.run` instead"
     );
-    findings.push(RawFinding { rule: INFO.name.to_owned(), range: command.byte_range(), message, fixes: Vec::new(), related: Vec::new() });
+    let related = context.value_origin_related(command);
+    findings.push(RawFinding { rule: INFO.name.to_owned(), range: command.byte_range(), message, fixes: Vec::new(), related });
 }
 
-fn check_subprocess(context: &Context<'_>, call: Node<'_>, callee: &str, arguments: &Arguments<'_>, findings: &mut Vec<RawFinding>) {
+fn check_subprocess(context: &Context<'_>, callee: &str, arguments: &Arguments<'_>, findings: &mut Vec<RawFinding>) {
     let Some(command) = arguments.first_or_keyword("args") else {
         return;
     };
@@ -138,8 +139,9 @@ fn check_subprocess(context: &Context<'_>, call: Node<'_>, callee: &str, argumen
         let message = format!(
             "possible command injection: a non-constant command reaches `{short_name}` with `shell=True`; pass an argument list without a shell"
         );
-        let fixes = argument_list_fix(context, call, arguments, command, shell_argument).into_iter().collect();
-        findings.push(RawFinding { rule: INFO.name.to_owned(), range: shell_argument.byte_range(), message, fixes, related: Vec::new() });
+        let fixes = argument_list_fix(context, arguments, command, shell_argument).into_iter().collect();
+        let related = context.value_origin_related(command);
+        findings.push(RawFinding { rule: INFO.name.to_owned(), range: shell_argument.byte_range(), message, fixes, related });
         return;
     }
 
@@ -154,7 +156,7 @@ fn check_subprocess(context: &Context<'_>, call: Node<'_>, callee: &str, argumen
     }
 }
 
-/// The script in `["sh", "-c", script, …]`.
+/// Returns the script in `["sh", "-c", script, …]`.
 fn shell_dash_c_script<'tree>(context: &Context<'_>, command: Node<'tree>) -> Option<Node<'tree>> {
     let command = syntax::unparenthesize(command);
     if !matches!(command.kind(), "list" | "tuple") {
@@ -181,12 +183,10 @@ enum Piece<'tree> {
 /// removes `shell=True`, when the literal parts contain no shell syntax.
 fn argument_list_fix(
     context: &Context<'_>,
-    call: Node<'_>,
     arguments: &Arguments<'_>,
     command: Node<'_>,
     shell_argument: Node<'_>,
 ) -> Option<Fix> {
-    let _ = call;
     let command = syntax::unparenthesize(command);
     let pieces = command_pieces(context, command)?;
     let words = split_words(pieces)?;

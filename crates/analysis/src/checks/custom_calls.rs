@@ -14,7 +14,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     };
 
     for rule in &context.settings.calls_rules {
-        if !rule.names.iter().any(|name| *name == callee) {
+        if !rule.names.contains(&callee) {
             continue;
         }
         findings.push(RawFinding {

@@ -21,13 +21,13 @@ const DOCUMENTATION: &str = r#"# debug-enabled
 
 ## What it does
 
-Reports `debug=True` passed to any call (Flask's `app.run`, FastAPI,
+Reports `debug=True` passed to any call except asyncio's (Flask's `app.run`, FastAPI,
 Starlette, Tornado's `Application`), also through a variable assigned
 `True`; `use_debugger=True` and `use_evalex=True` passed to a `run`,
 `run_server` or `run_simple` call (Flask, Dash, Werkzeug);
 `evalex=True` on Werkzeug's `DebuggedApplication`; `bottle.debug(True)`;
 `DEBUG=True` passed to any call (`settings.configure`, `config.update`);
-`app.debug = True` and `app.config["DEBUG"] = True`; and `DEBUG = True` in a
+`app.debug = True` (not `self.debug`) and `app.config["DEBUG"] = True`; and `DEBUG = True` in a
 settings module (`settings.py`, `settings/*.py`, `*_settings.py`) or in a
 class whose name contains `Production`.
 
@@ -78,7 +78,11 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     let arguments = Arguments::of(call, context.source);
     let method = syntax::last_name(function, context.source).unwrap_or_default();
 
-    report_true_keyword(context, &arguments, "debug", method, findings);
+    // asyncio's debug mode only adds checks and logging; it exposes nothing.
+    let is_asyncio = context.callee(call).is_some_and(|callee| callee.starts_with("asyncio."));
+    if !is_asyncio {
+        report_true_keyword(context, &arguments, "debug", method, findings);
+    }
     if RUN_METHODS.contains(&method) {
         for keyword in RUN_DEBUG_KEYWORDS.iter().filter(|keyword| **keyword != "debug") {
             report_true_keyword(context, &arguments, keyword, method, findings);
@@ -111,8 +115,8 @@ fn report_true_keyword(context: &Context<'_>, arguments: &Arguments<'_>, keyword
     findings.push(RawFinding { rule: INFO.name.to_owned(), range: whole.byte_range(), message, fixes: vec![fix], related: Vec::new() });
 }
 
-/// `DEBUG = True` in settings and production classes, `app.debug = True`,
-/// `app.config["DEBUG"] = True`.
+/// Reports `DEBUG = True` in settings modules and production classes,
+/// `app.debug = True` and `app.config["DEBUG"] = True`.
 pub(crate) fn check_assignment(context: &Context<'_>, assignment: Node<'_>, findings: &mut Vec<RawFinding>) {
     let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right")) else {
         return;
@@ -123,7 +127,11 @@ pub(crate) fn check_assignment(context: &Context<'_>, assignment: Node<'_>, find
 
     let reported = match left.kind() {
         "identifier" => context.text(left) == "DEBUG" && (in_production_class(context, assignment) || at_settings_module_level(context, assignment)),
-        "attribute" => syntax::last_name(left, context.source) == Some("debug"),
+        "attribute" => {
+            // `self.debug = True` is usually a library's own flag, not a framework's debug mode.
+            let on_self = left.child_by_field_name("object").is_some_and(|object| matches!(context.text(object), "self" | "cls"));
+            syntax::last_name(left, context.source) == Some("debug") && !on_self
+        }
         "subscript" => {
             let key = left.child_by_field_name("subscript").and_then(|key| syntax::literal_string(key, context.source));
             key.as_deref() == Some("DEBUG")

@@ -55,7 +55,10 @@ Reports a string literal that looks like a secret:
 
 Placeholders stay clean: empty strings, `None`, `<…>`, `${…}`, runs of `x`
 or `*`, and values that call themselves placeholders (`changeme`, `dummy`,
-`example`). So do names that describe a secret without holding one
+`example`). So do values that are visibly something else: words of letters
+only shorter than 20 characters, anything with whitespace, regular
+expressions, header names, hex colors and dotted numbers. A private key
+header counts only when key material follows it. So do names that describe a secret without holding one
 (`PASSWORD_FIELD`, `TOKEN_HEADER`, `PASSWORD_MIN_LENGTH`, `SECRET_ID`).
 
 ## Why it matters
@@ -110,7 +113,7 @@ static TOKEN_FORMATS: LazyLock<Vec<TokenFormat>> = LazyLock::new(|| {
         ("a Slack token", r"\bxox[baprs]-[A-Za-z0-9-]{10,}"),
         ("a Stripe live key", r"\b[sr]k_live_[A-Za-z0-9]{16,}"),
         ("a Google API key", r"\bAIza[0-9A-Za-z_\-]{35}"),
-        ("a private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+        ("a private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*[A-Za-z0-9+/=]{16,}"),
         ("a JSON Web Token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     ];
     formats
@@ -136,7 +139,7 @@ const SECRET_WORDS: &[&str] = &[
 /// Words that, before `key`, make a name secret-like (`api_key`, `signing_key`).
 const KEY_QUALIFIERS: &[&str] = &["api", "access", "private", "secret", "signing", "encryption", "master", "session", "auth", "app", "client"];
 
-/// Name words that say the value describes a secret rather than holding one.
+/// Name words that mark a value as describing a secret rather than containing one.
 const DESCRIPTIVE_WORDS: &[&str] = &[
     "field", "fields", "header", "headers", "name", "names", "length", "len", "min", "max", "path", "url", "uri",
     "endpoint", "type", "id", "ids", "file", "filename", "dir", "prefix", "suffix", "env", "var", "label", "prompt",
@@ -146,6 +149,7 @@ const DESCRIPTIVE_WORDS: &[&str] = &[
     "usage", "location", "arn", "provider", "backend", "backends", "class", "method", "module", "store", "table",
     "validators", "lifetime", "age", "size", "limit", "attempts", "host", "port", "user", "username", "email",
     "placeholder", "salt", "version", "bits", "regexp", "validator", "key_name", "endpoint", "issuer", "audience",
+    "hdr", "oid",
 ];
 
 /// Values that call themselves placeholders.
@@ -155,10 +159,17 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
 ];
 
 /// Whole values that are placeholders.
-const PLACEHOLDER_VALUES: &[&str] = &["password", "secret", "token", "none", "null", "default", "test", "pass", "notset", "unset"];
+const PLACEHOLDER_VALUES: &[&str] =
+    &["password", "passwd", "pwd", "pw", "secret", "token", "none", "null", "default", "test", "pass", "notset", "unset"];
 
 /// The shortest value reported under a secret-like name.
 const MIN_SECRET_LENGTH: usize = 6;
+
+/// The length from which a value of letters only may be a random key rather than a word.
+const MIN_RANDOM_LENGTH: usize = 20;
+
+/// Regular-expression syntax that marks a value as a pattern, not a secret.
+const REGEX_MARKERS: &[&str] = &["\\w", "\\d", "\\s", "\\b", "[^", "(?", ".*", "[A-Z]", "[a-z]", "[0-9]"];
 
 /// Inspects a string literal, or an implicit concatenation of literals, once.
 pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) {
@@ -174,6 +185,7 @@ pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut
         description: "HTTP Basic credentials",
         matched: password,
         range: node.byte_range(),
+        start: 0,
     });
     let token = basic_credentials.or_else(|| find_token(context, node, &value));
     let secret_by_name = named
@@ -226,7 +238,7 @@ fn outermost_parentheses(node: Node<'_>) -> Node<'_> {
     current
 }
 
-/// The literal text of a string, with every interpolation replaced by a space.
+/// Returns the literal text of a string, with every interpolation replaced by a space.
 fn literal_text(context: &Context<'_>, node: Node<'_>) -> String {
     if let Some(value) = syntax::literal_string(node, context.source) {
         return value;
@@ -259,8 +271,8 @@ fn named_context(context: &Context<'_>, target: Node<'_>) -> Option<NamedValue> 
             context.text(parent.child_by_field_name("name")?).to_owned()
         }
         "pair" if is_field("value") => {
-            let key = parent.child_by_field_name("key")?;
-            syntax::literal_string(key, context.source).or_else(|| syntax::last_name(key, context.source).map(str::to_owned))?
+            // An identifier key is a run-time value (such as a pygments `Token`), not a name.
+            syntax::literal_string(parent.child_by_field_name("key")?, context.source)?
         }
         "comparison_operator" => {
             let mut cursor = parent.walk();
@@ -273,7 +285,7 @@ fn named_context(context: &Context<'_>, target: Node<'_>) -> Option<NamedValue> 
     Some(NamedValue { name })
 }
 
-/// The name of an assignment target: `x`, `app.secret_key`, `config["password"]`.
+/// Returns the name of an assignment target: `x`, `app.secret_key`, `config["password"]`.
 fn target_name(context: &Context<'_>, target: Node<'_>) -> Option<String> {
     match target.kind() {
         "identifier" | "attribute" => syntax::last_name(target, context.source).map(str::to_owned),
@@ -297,7 +309,7 @@ fn environment_fallback_name(context: &Context<'_>, arguments: Node<'_>, target:
     syntax::literal_string(*arguments.positional.first()?, context.source)
 }
 
-/// The password of `login(user, "password")` calls (smtplib, ftplib, imaplib).
+/// Returns the password of `login(user, "password")` calls (smtplib, ftplib, imaplib).
 fn login_password_name(context: &Context<'_>, arguments: Node<'_>, target: Node<'_>) -> Option<String> {
     let call = arguments.parent().filter(|call| call.kind() == "call")?;
     let function = call.child_by_field_name("function")?;
@@ -347,7 +359,7 @@ fn name_words(name: &str) -> Vec<String> {
     words
 }
 
-/// Whether a name says it holds a secret and does not merely describe one.
+/// Returns whether a name marks a secret value rather than describing one.
 fn is_secret_name(name: &str) -> bool {
     let words = name_words(name);
     let descriptive = words.iter().any(|word| DESCRIPTIVE_WORDS.contains(&word.as_str()));
@@ -362,7 +374,7 @@ fn is_secret_name(name: &str) -> bool {
     secret_word || qualified_key
 }
 
-/// Whether a value under a secret-like name is realistic rather than a
+/// Returns whether a value under a secret-like name is realistic rather than a
 /// placeholder, a word, a path or a URL.
 fn looks_like_secret_value(value: &str) -> bool {
     let trimmed = value.trim();
@@ -375,12 +387,43 @@ fn looks_like_secret_value(value: &str) -> bool {
     }
 
     let masked_run = trimmed.chars().all(|character| matches!(character, 'x' | 'X' | '*' | '.' | '-' | '#'));
-    let one_character = trimmed.chars().all(|character| Some(character) == trimmed.chars().next());
+    let one_character = trimmed.chars().all(|character| trimmed.starts_with(character));
     let prose = trimmed.contains(' ') && trimmed.chars().all(|character| character.is_alphabetic() || character == ' ');
     let path_or_url = trimmed.starts_with('/') || trimmed.contains("://");
     let identifier_like = trimmed.chars().all(|character| character.is_ascii_lowercase() || matches!(character, '_' | '-' | '.'));
     let environment_name = trimmed.chars().all(|character| character.is_ascii_uppercase() || character.is_ascii_digit() || character == '_');
-    !(masked_run || one_character || prose || path_or_url || identifier_like || environment_name)
+    let dotted_numbers = trimmed.contains('.') && trimmed.chars().all(|character| character.is_ascii_digit() || character == '.');
+    let header_name = is_header_name(trimmed);
+    let has_whitespace = value.contains(char::is_whitespace);
+    let short_word = trimmed.len() < MIN_RANDOM_LENGTH && trimmed.chars().all(|character| character.is_ascii_alphabetic());
+    let hex_color = trimmed.starts_with('#') && trimmed.len() <= 9 && trimmed[1..].chars().all(|character| character.is_ascii_hexdigit());
+    let looks_like_regex = REGEX_MARKERS.iter().any(|marker| trimmed.contains(marker));
+    let not_secret = masked_run
+        || one_character
+        || prose
+        || path_or_url
+        || identifier_like
+        || environment_name
+        || dotted_numbers
+        || header_name
+        || has_whitespace
+        || short_word
+        || hex_color
+        || looks_like_regex;
+    !not_secret
+}
+
+/// Returns whether a value is an HTTP header name such as `Proxy-Authorization` or `X-Api-Key`.
+fn is_header_name(value: &str) -> bool {
+    let mut words = value.split('-');
+    let capitalized = |word: &str| {
+        let mut characters = word.chars();
+        let first_upper = characters.next().is_some_and(|first| first.is_ascii_uppercase());
+        first_upper && characters.all(|character| character.is_ascii_lowercase())
+    };
+    let first = words.next().is_some_and(capitalized);
+    let rest: Vec<&str> = words.collect();
+    first && !rest.is_empty() && rest.iter().all(|word| capitalized(word))
 }
 
 /// A token format found in a string.
@@ -388,6 +431,8 @@ struct Token {
     description: &'static str,
     matched: String,
     range: std::ops::Range<usize>,
+    /// The byte offset of the match in the string's value.
+    start: usize,
 }
 
 /// Finds the first known token format in a string or concatenation. The
@@ -396,8 +441,8 @@ struct Token {
 fn find_token(context: &Context<'_>, node: Node<'_>, value: &str) -> Option<Token> {
     let parts: Vec<Node<'_>> = if node.kind() == "concatenated_string" {
         let mut cursor = node.walk();
-        let strings = node.named_children(&mut cursor).filter(|part| part.kind() == "string").collect();
-        strings
+        
+        node.named_children(&mut cursor).filter(|part| part.kind() == "string").collect()
     } else {
         vec![node]
     };
@@ -408,14 +453,25 @@ fn find_token(context: &Context<'_>, node: Node<'_>, value: &str) -> Option<Toke
             return Some(Token { range: part.byte_range(), ..token });
         }
     }
+
+    // A token split over parts, such as a PEM header whose key material is in
+    // the next part, is reported on the part where it starts.
     let whole = token_in(value)?;
+    let mut offset = 0;
+    for part in &parts {
+        let part_length = literal_text(context, *part).len();
+        if whole.start < offset + part_length.max(1) {
+            return Some(Token { range: part.byte_range(), ..whole });
+        }
+        offset += part_length;
+    }
     Some(Token { range: node.byte_range(), ..whole })
 }
 
 fn token_in(value: &str) -> Option<Token> {
     for format in TOKEN_FORMATS.iter() {
         if let Some(found) = format.pattern.find(value) {
-            return Some(Token { description: format.description, matched: found.as_str().to_owned(), range: 0..0 });
+            return Some(Token { description: format.description, matched: found.as_str().to_owned(), range: 0..0, start: found.start() });
         }
     }
 
@@ -429,7 +485,7 @@ fn token_in(value: &str) -> Option<Token> {
     if placeholder {
         return None;
     }
-    Some(Token { description: "a password in a URL", matched: password.to_owned(), range: 0..0 })
+    Some(Token { description: "a password in a URL", matched: password.to_owned(), range: 0..0, start: url.get(0).map_or(0, |whole| whole.start()) })
 }
 
 fn looks_like_url_password(password: &str) -> bool {
@@ -442,8 +498,8 @@ fn looks_like_url_password(password: &str) -> bool {
 /// Shows at most the first four characters (a third of a short value) and the length.
 pub(crate) fn mask(value: &str) -> String {
     let length = value.chars().count();
-    let shown = (length / 3).min(4);
-    let prefix: String = value.chars().take(shown).collect();
+    let shown_length = (length / 3).min(4);
+    let prefix: String = value.chars().take(shown_length).collect();
     format!("\"{prefix}…\" ({length} characters)")
 }
 
@@ -492,7 +548,7 @@ mod tests {
 
     #[test]
     fn placeholder_values() {
-        for value in ["", "changeme", "<your-api-key>", "${GITHUB_TOKEN}", "xxxxxxxx", "********", "dummy-password", "hello world", "/account/reset", "SECRET_KEY"] {
+        for value in ["", "changeme", "<your-api-key>", "${GITHUB_TOKEN}", "xxxxxxxx", "********", "dummy-password", "hello world", "/account/reset", "SECRET_KEY", "1.3.6.1.5.5.7.3.1", "Proxy-Authorization", "X-Api-Key"] {
             assert!(!looks_like_secret_value(value), "{value:?} should be a placeholder");
         }
         for value in ["Crispy!Potato#2024", "q8Zr3NvT1yXc6LpWm0Ks9GdHe2BfJa5U", "a4f9c2e17b3d48e6905f1c7a2d8b3e64"] {

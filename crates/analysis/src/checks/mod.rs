@@ -1,7 +1,7 @@
 //! The built-in checks, one per file, and the visitor that runs them.
 //!
 //! Each check module exports `INFO` (its catalog entry and documentation) and
-//! handlers for the node kinds it inspects. [`Checker`] walks the syntax tree
+//! handlers for the node kinds it inspects. [`run`] walks the syntax tree
 //! once and hands each node to the handlers of the enabled checks, so adding
 //! a check costs a match arm, not another traversal.
 
@@ -21,7 +21,7 @@ use std::path::Path;
 use guardian_policy::FixTemplate;
 use tree_sitter::Node;
 
-use crate::semantic::ImportMap;
+use crate::semantic::{ImportMap, ValueOrigin};
 use crate::semantic::syntax::{self, Walk};
 use crate::semantic::values::Values;
 use crate::{CheckInfo, Fix, Related};
@@ -91,7 +91,7 @@ pub(crate) struct CallsRule {
     pub names: Vec<String>,
 }
 
-/// Which checks run, and the policy settings they read.
+/// The enabled checks and the policy settings they read.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CheckSettings {
     enabled: [bool; CheckId::ALL.len()],
@@ -114,7 +114,7 @@ impl CheckSettings {
     }
 }
 
-/// What every check may read about the module under analysis.
+/// The module facts and settings that every check reads.
 pub(crate) struct Context<'a> {
     pub source: &'a str,
     pub root: Node<'a>,
@@ -129,9 +129,24 @@ impl<'a> Context<'a> {
         syntax::text(node, self.source)
     }
 
-    /// The qualified name of a call's callee, resolved through imports.
+    /// Returns the qualified name of a call's callee, resolved through imports.
     pub fn callee(&self, call: Node<'_>) -> Option<String> {
         self.imports.resolve(call.child_by_field_name("function")?, self.source)
+    }
+
+    /// Points at the assignment a variable's value comes from, when `value` is
+    /// a local variable, so a finding can link to where the value was built.
+    pub fn value_origin_related(&self, value: Node<'_>) -> Vec<Related> {
+        let value = syntax::unparenthesize(value);
+        if value.kind() != "identifier" {
+            return Vec::new();
+        }
+        match self.values.origin(value) {
+            ValueOrigin::Local { assignment, .. } => {
+                vec![Related { range: assignment.byte_range(), message: format!("`{}` is assigned here", self.text(value)) }]
+            }
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -60,7 +60,9 @@ removes SQL quotes around the placeholder.
 ## Known problems
 
 Identifiers (table or column names) cannot be parameters; build them from an
-allowlist and record an exception. Values that are constant but come from
+allowlist and record an exception. The fix handles f-strings, `+`, `%` and
+`str.format` with `execute`, `executemany` and `raw`. Queries passed to
+`text()` or `read_sql`, or appended with `+=`, are reported without a fix. Values that are constant but come from
 another module are not recognized as constant. Only the last assignment
 before the call is followed, without regard to branches.
 
@@ -88,7 +90,7 @@ static SQL_WORD: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the pattern is a valid literal")
 });
 
-/// How a query string was built.
+/// The way a query string was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Construction {
     FString,
@@ -114,13 +116,13 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         return;
     };
     let arguments = Arguments::of(call, context.source);
-    let Some(query) = query_argument(&arguments, context) else {
+    let Some(query) = query_argument(&arguments) else {
         return;
     };
 
     let query = syntax::unparenthesize(query);
     if query.kind() == "identifier" {
-        check_query_variable(context, call, &arguments, query, &sink, findings);
+        check_query_variable(context, &arguments, query, &sink, findings);
         return;
     }
 
@@ -135,7 +137,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         "possible SQL injection: query built with {} reaches `{sink}`; pass values as query parameters",
         construction.description()
     );
-    let fixes = parameterize_in_place(context, call, &arguments, query, &sink).into_iter().collect();
+    let fixes = parameterize_in_place(context, &arguments, query, &sink).into_iter().collect();
     findings.push(RawFinding { rule: INFO.name.to_owned(), range: query.byte_range(), message, fixes, related: Vec::new() });
 }
 
@@ -170,7 +172,6 @@ fn check_django_extra(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<
 
 fn check_query_variable(
     context: &Context<'_>,
-    call: Node<'_>,
     arguments: &Arguments<'_>,
     variable: Node<'_>,
     sink: &str,
@@ -204,14 +205,14 @@ fn check_query_variable(
     );
     let related = vec![Related { range: built_at.byte_range(), message: format!("`{name}` is built here") }];
     let fixes = if augmented.is_empty() {
-        parameterize_variable(context, call, arguments, variable, value, sink).into_iter().collect()
+        parameterize_variable(context, arguments, variable, value, sink).into_iter().collect()
     } else {
         Vec::new()
     };
     findings.push(RawFinding { rule: INFO.name.to_owned(), range: variable.byte_range(), message, fixes, related });
 }
 
-/// The sink's display name if `call` sends SQL to a database.
+/// Returns the sink's display name if `call` sends SQL to a database.
 fn sink_name(context: &Context<'_>, call: Node<'_>) -> Option<String> {
     let function = call.child_by_field_name("function")?;
     let method = syntax::last_name(function, context.source)?;
@@ -223,14 +224,14 @@ fn sink_name(context: &Context<'_>, call: Node<'_>) -> Option<String> {
     TEXT_FUNCTIONS.contains(&qualified.as_str()).then(|| "text".to_owned())
 }
 
-fn query_argument<'tree>(arguments: &Arguments<'tree>, _context: &Context<'_>) -> Option<Node<'tree>> {
+fn query_argument<'tree>(arguments: &Arguments<'tree>) -> Option<Node<'tree>> {
     if let Some(first) = arguments.positional.first() {
         return Some(*first);
     }
     QUERY_KEYWORDS.iter().find_map(|keyword| arguments.keyword(keyword))
 }
 
-/// How `expression` builds a string from a non-constant value, if it does.
+/// Returns how `expression` builds a string from a non-constant value, if it does.
 fn construction(context: &Context<'_>, expression: Node<'_>) -> Option<Construction> {
     let expression = syntax::unparenthesize(expression);
     let values = &context.values;
@@ -279,7 +280,7 @@ fn is_string_like(node: Node<'_>) -> bool {
     matches!(syntax::unparenthesize(node).kind(), "string" | "concatenated_string")
 }
 
-/// The operands of a chain of `+`, left to right.
+/// Returns the operands of a chain of `+`, left to right.
 fn concatenation_operands<'tree>(expression: Node<'tree>, context: &Context<'_>) -> Vec<Node<'tree>> {
     let mut operands = Vec::new();
     let mut pending = vec![expression];
@@ -299,7 +300,7 @@ fn concatenation_operands<'tree>(expression: Node<'tree>, context: &Context<'_>)
     operands
 }
 
-/// Whether the literal text of the expression contains a SQL keyword.
+/// Returns whether the literal text of the expression contains a SQL keyword.
 fn looks_like_sql(context: &Context<'_>, expression: Node<'_>) -> bool {
     let mut literal_text = String::new();
     syntax::walk(expression, |node| {
@@ -325,21 +326,19 @@ struct QueryParts<'tree> {
     percent_escaped: bool,
 }
 
-fn parameterize_in_place(context: &Context<'_>, call: Node<'_>, arguments: &Arguments<'_>, query: Node<'_>, sink: &str) -> Option<Fix> {
+fn parameterize_in_place(context: &Context<'_>, arguments: &Arguments<'_>, query: Node<'_>, sink: &str) -> Option<Fix> {
     if !can_add_parameters(arguments, sink) {
         return None;
     }
     let parts = split_query(context, query)?;
     let (literal, parameters) = parameterized(context, &parts)?;
 
-    let _ = call;
     let edits = vec![Edit { range: query.byte_range(), replacement: format!("{literal}, {parameters}") }];
     Some(Fix { title: "Pass the values as query parameters".to_owned(), kind: FixKind::Rewrite, edits })
 }
 
 fn parameterize_variable(
     context: &Context<'_>,
-    call: Node<'_>,
     arguments: &Arguments<'_>,
     variable: Node<'_>,
     value: Node<'_>,
@@ -351,7 +350,6 @@ fn parameterize_variable(
     let parts = split_query(context, value)?;
     let (literal, parameters) = parameterized(context, &parts)?;
 
-    let _ = call;
     let value = syntax::unparenthesize(value);
     let edits = vec![
         Edit { range: value.byte_range(), replacement: literal },
@@ -360,8 +358,9 @@ fn parameterize_variable(
     Some(Fix { title: "Pass the values as query parameters".to_owned(), kind: FixKind::Rewrite, edits })
 }
 
-/// The fix adds a second positional argument, so the call must not have one
-/// and must be a sink whose second argument is the parameters.
+/// Returns whether the fix may add the parameters as a second positional
+/// argument. The call must have no other argument, and the sink must take
+/// its parameters second.
 fn can_add_parameters(arguments: &Arguments<'_>, sink: &str) -> bool {
     let takes_parameters_second = matches!(sink, "execute" | "executemany" | "raw");
     let single_argument = arguments.all.len() == 1 && arguments.positional.len() == 1;
@@ -380,8 +379,73 @@ fn split_query<'tree>(context: &Context<'_>, query: Node<'tree>) -> Option<Query
                 _ => None,
             }
         }
+        "call" => split_format_method(context, query),
         _ => None,
     }
+}
+
+/// Splits `"… {} … {name} …".format(a, name=b)`; `None` for format
+/// specifications, conversions or fields that are not plain positions or names.
+fn split_format_method<'tree>(context: &Context<'_>, call: Node<'tree>) -> Option<QueryParts<'tree>> {
+    let function = call.child_by_field_name("function")?;
+    let template = syntax::unparenthesize(function.child_by_field_name("object")?);
+    if template.kind() != "string" || syntax::has_interpolation(template) {
+        return None;
+    }
+    let prefix = syntax::string_prefix(template, context.source);
+    if prefix.contains('b') {
+        return None;
+    }
+    let arguments = Arguments::of(call, context.source);
+    if arguments.all.len() != arguments.positional.len() + arguments.keywords.len() {
+        return None;
+    }
+
+    let body = syntax::string_body(template, context.source);
+    let mut literals = vec![String::new()];
+    let mut values = Vec::new();
+    let mut next_position = 0;
+    let mut characters = body.chars().peekable();
+    while let Some(character) = characters.next() {
+        match character {
+            '{' if characters.peek() == Some(&'{') => {
+                characters.next();
+                literals.last_mut()?.push('{');
+            }
+            '}' if characters.peek() == Some(&'}') => {
+                characters.next();
+                literals.last_mut()?.push('}');
+            }
+            '{' => {
+                let field: String = characters.by_ref().take_while(|character| *character != '}').collect();
+                let value = if field.is_empty() {
+                    next_position += 1;
+                    arguments.positional.get(next_position - 1).copied()
+                } else if let Ok(index) = field.parse::<usize>() {
+                    arguments.positional.get(index).copied()
+                } else if field.chars().all(|character| character.is_alphanumeric() || character == '_') {
+                    arguments.keyword(&field)
+                } else {
+                    None
+                }?;
+                if !is_simple_value(value) {
+                    return None;
+                }
+                values.push(value);
+                literals.push(String::new());
+            }
+            '}' => return None,
+            other => literals.last_mut()?.push(other),
+        }
+    }
+
+    Some(QueryParts {
+        literals,
+        values,
+        quote: syntax::string_quote(template, context.source).to_owned(),
+        prefix,
+        percent_escaped: false,
+    })
 }
 
 fn split_fstring<'tree>(context: &Context<'_>, string: Node<'tree>) -> Option<QueryParts<'tree>> {
@@ -476,8 +540,8 @@ fn split_percent_format<'tree>(context: &Context<'_>, expression: Node<'tree>) -
 
     let values: Vec<Node<'tree>> = if right.kind() == "tuple" {
         let mut cursor = right.walk();
-        let items = right.named_children(&mut cursor).filter(|item| item.kind() != "comment").collect();
-        items
+        
+        right.named_children(&mut cursor).filter(|item| item.kind() != "comment").collect()
     } else {
         vec![right]
     };

@@ -21,7 +21,7 @@ const DOCUMENTATION: &str = r#"# template-injection
 ## What it does
 
 Reports `flask.render_template_string`, `jinja2.Template`,
-`Environment.from_string`, `mako.template.Template` and
+`Environment.from_string` (in modules that import jinja2), `mako.template.Template` and
 `django.template.Template` and `tornado.template.Template` when the template source is not a constant: an
 f-string, a concatenation, `%` or `str.format`, a variable assigned from one,
 a function parameter or request data. A constant template that receives
@@ -78,7 +78,13 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     };
     let callee = context.callee(call).unwrap_or_default();
     let is_constructor = TEMPLATE_CONSTRUCTORS.contains(&callee.as_str());
-    let is_from_string = function.kind() == "attribute" && syntax::last_name(function, context.source) == Some("from_string");
+    // `from_string` is Jinja's `Environment.from_string` only in modules that
+    // import jinja2, and never a class's own `cls.from_string` constructor.
+    let receiver = function.child_by_field_name("object").map(|object| context.text(object));
+    let is_from_string = function.kind() == "attribute"
+        && syntax::last_name(function, context.source) == Some("from_string")
+        && context.imports.imports_module("jinja2")
+        && !matches!(receiver, Some("self" | "cls"));
     if !is_constructor && !is_from_string {
         return;
     }
@@ -95,5 +101,6 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     let message = format!(
         "possible template injection: `{name}` receives a non-constant template source; use a constant template and pass values as context variables"
     );
-    findings.push(RawFinding { rule: INFO.name.to_owned(), range: source.byte_range(), message, fixes: Vec::new(), related: Vec::new() });
+    let related = context.value_origin_related(source);
+    findings.push(RawFinding { rule: INFO.name.to_owned(), range: source.byte_range(), message, fixes: Vec::new(), related });
 }

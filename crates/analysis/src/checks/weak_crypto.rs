@@ -214,7 +214,6 @@ fn check_key_size(context: &Context<'_>, arguments: &Arguments<'_>, findings: &m
     let size = arguments
         .keyword_argument("key_size")
         .or_else(|| arguments.keyword_argument("bits"))
-        .map(|(value, whole)| (value, whole))
         .or_else(|| arguments.positional.first().map(|value| (*value, *value)));
     let Some((value, reported)) = size else {
         return;
@@ -229,7 +228,7 @@ fn check_key_size(context: &Context<'_>, arguments: &Arguments<'_>, findings: &m
     findings.push(RawFinding { rule: INFO.name.to_owned(), range: reported.byte_range(), message, fixes: Vec::new(), related: Vec::new() });
 }
 
-/// Whether `name` ends with the dotted `suffix` at a segment boundary.
+/// Returns whether `name` ends with the dotted `suffix` at a segment boundary.
 fn ends_with_segments(name: &str, suffix: &str) -> bool {
     name == suffix || name.strip_suffix(suffix).is_some_and(|rest| rest.ends_with('.'))
 }

@@ -10,9 +10,9 @@ use super::syntax::{self, text};
 
 /// The names bound by import statements anywhere in a module.
 ///
-/// NOTE: bindings are module-wide; an import inside one function also
-/// resolves names in the others, and a later rebinding of the name (for
-/// example a local variable called `requests`) still resolves as the import.
+/// NOTE: bindings are module-wide. An import inside one function also
+/// resolves names in the others. A later rebinding of the name, for example
+/// a local variable called `requests`, still resolves as the import.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ImportMap {
     /// Local name to qualified name: `db` -> `sqlite3`, `sh` -> `subprocess.run`.
@@ -109,7 +109,7 @@ impl ImportMap {
         }
     }
 
-    /// Whether the name or attribute chain starts with an imported name.
+    /// Returns whether the name or attribute chain starts with an imported name.
     pub fn is_imported_root(&self, node: Node<'_>, source: &str) -> bool {
         let mut root = syntax::unparenthesize(node);
         while root.kind() == "attribute" {
@@ -121,14 +121,14 @@ impl ImportMap {
         root.kind() == "identifier" && self.bindings.contains_key(text(root, source))
     }
 
-    /// Whether the module imports `module` or a submodule of it, under any name.
+    /// Returns whether the module imports `module` or a submodule of it, under any name.
     pub fn imports_module(&self, module: &str) -> bool {
         self.modules.iter().any(|imported| {
             imported == module || imported.strip_prefix(module).is_some_and(|rest| rest.starts_with('.'))
         })
     }
 
-    /// Whether `name` is bound to exactly `qualified` (`os` to `os`).
+    /// Returns whether `name` is bound to exactly `qualified` (`os` to `os`).
     pub fn binds(&self, name: &str, qualified: &str) -> bool {
         self.bindings.get(name).is_some_and(|bound| bound == qualified)
     }

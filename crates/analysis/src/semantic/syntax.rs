@@ -35,7 +35,7 @@ pub(crate) fn walk<'tree>(root: Node<'tree>, mut visit: impl FnMut(Node<'tree>) 
     }
 }
 
-/// The source text of a node; empty if the range is not valid UTF-8.
+/// Returns the source text of a node; empty if the range is not valid UTF-8.
 pub(crate) fn text<'source>(node: Node<'_>, source: &'source str) -> &'source str {
     source.get(node.byte_range()).unwrap_or("")
 }
@@ -51,7 +51,7 @@ pub(crate) fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
     node
 }
 
-/// The prefix letters of a string literal (`f`, `rb`, …), lowercased.
+/// Returns the prefix letters of a string literal (`f`, `rb`, …), lowercased.
 pub(crate) fn string_prefix(string: Node<'_>, source: &str) -> String {
     let Some(start) = string.child(0).filter(|child| child.kind() == "string_start") else {
         return String::new();
@@ -63,7 +63,7 @@ pub(crate) fn string_prefix(string: Node<'_>, source: &str) -> String {
         .collect()
 }
 
-/// The quote of a string literal: `"`, `'`, `"""` or `'''`.
+/// Returns the quote of a string literal: `"`, `'`, `"""` or `'''`.
 pub(crate) fn string_quote<'source>(string: Node<'_>, source: &'source str) -> &'source str {
     let Some(start) = string.child(0).filter(|child| child.kind() == "string_start") else {
         return "\"";
@@ -71,14 +71,14 @@ pub(crate) fn string_quote<'source>(string: Node<'_>, source: &'source str) -> &
     text(start, source).trim_start_matches(|character: char| character.is_ascii_alphabetic())
 }
 
-/// Whether a `string` node has `{…}` interpolations (an f-string or t-string with values).
+/// Returns whether a `string` node has `{…}` interpolations (an f-string or t-string with values).
 pub(crate) fn has_interpolation(string: Node<'_>) -> bool {
     let mut cursor = string.walk();
-    let found = string.children(&mut cursor).any(|child| child.kind() == "interpolation");
-    found
+    
+    string.children(&mut cursor).any(|child| child.kind() == "interpolation")
 }
 
-/// The source text between the quotes of a `string` node, escapes left as written.
+/// Returns the source text between the quotes of a `string` node, escapes left as written.
 pub(crate) fn string_body<'source>(string: Node<'_>, source: &'source str) -> &'source str {
     let count = string.child_count();
     let (Some(start), Some(end)) = (string.child(0), count.checked_sub(1).and_then(|last| string.child(last))) else {
@@ -90,7 +90,7 @@ pub(crate) fn string_body<'source>(string: Node<'_>, source: &'source str) -> &'
     source.get(start.end_byte()..end.start_byte()).unwrap_or("")
 }
 
-/// The value of a literal without interpolations: a string, an implicit
+/// Returns the value of a literal without interpolations: a string, an implicit
 /// concatenation of strings, or either in parentheses. Escapes are decoded
 /// only where that is cheap (`\n`, `\t`, quotes, backslash).
 pub(crate) fn literal_string(node: Node<'_>, source: &str) -> Option<String> {
@@ -179,12 +179,12 @@ impl<'tree> Arguments<'tree> {
         arguments
     }
 
-    /// The value of the keyword argument `name`.
+    /// Returns the value of the keyword argument `name`.
     pub fn keyword(&self, name: &str) -> Option<Node<'tree>> {
         self.keyword_argument(name).map(|(value, _)| value)
     }
 
-    /// The value and the whole `name=value` node of the keyword argument `name`.
+    /// Returns the value and the whole `name=value` node of the keyword argument `name`.
     pub fn keyword_argument(&self, name: &str) -> Option<(Node<'tree>, Node<'tree>)> {
         self.keywords
             .iter()
@@ -192,23 +192,23 @@ impl<'tree> Arguments<'tree> {
             .map(|(_, value, whole)| (*value, *whole))
     }
 
-    /// The first positional argument, or the keyword argument `keyword`.
+    /// Returns the first positional argument, or the keyword argument `keyword`.
     pub fn first_or_keyword(&self, keyword: &str) -> Option<Node<'tree>> {
         self.positional.first().copied().or_else(|| self.keyword(keyword))
     }
 }
 
-/// Whether the node is the literal `True`.
+/// Returns whether the node is the literal `True`.
 pub(crate) fn is_true(node: Node<'_>) -> bool {
     unparenthesize(node).kind() == "true"
 }
 
-/// Whether the node is the literal `False`.
+/// Returns whether the node is the literal `False`.
 pub(crate) fn is_false(node: Node<'_>) -> bool {
     unparenthesize(node).kind() == "false"
 }
 
-/// The last identifier of a name or attribute chain: `execute` in `cur.execute`.
+/// Returns the last identifier of a name or attribute chain: `execute` in `cur.execute`.
 pub(crate) fn last_name<'source>(node: Node<'_>, source: &'source str) -> Option<&'source str> {
     match node.kind() {
         "identifier" => Some(text(node, source)),
@@ -217,7 +217,7 @@ pub(crate) fn last_name<'source>(node: Node<'_>, source: &'source str) -> Option
     }
 }
 
-/// The statement that contains `node`: its ancestor whose parent is a module or block.
+/// Returns the statement that contains `node`: its ancestor whose parent is a module or block.
 pub(crate) fn enclosing_statement(node: Node<'_>) -> Node<'_> {
     let mut current = node;
     while let Some(parent) = current.parent() {
@@ -229,7 +229,7 @@ pub(crate) fn enclosing_statement(node: Node<'_>) -> Node<'_> {
     current
 }
 
-/// The nearest enclosing function or class definition, if any.
+/// Returns the nearest enclosing function or class definition, if any.
 pub(crate) fn enclosing_definition<'tree>(node: Node<'tree>, kind: &str) -> Option<Node<'tree>> {
     let mut current = node.parent();
     while let Some(candidate) = current {
@@ -241,12 +241,12 @@ pub(crate) fn enclosing_definition<'tree>(node: Node<'tree>, kind: &str) -> Opti
     None
 }
 
-/// The start of the line that contains `offset`.
+/// Returns the start of the line that contains `offset`.
 pub(crate) fn line_start(source: &str, offset: usize) -> usize {
     source.get(..offset).and_then(|before| before.rfind('\n')).map_or(0, |newline| newline + 1)
 }
 
-/// The spaces and tabs that open the line containing `offset`.
+/// Returns the spaces and tabs that open the line containing `offset`.
 pub(crate) fn indentation(source: &str, offset: usize) -> &str {
     let start = line_start(source, offset);
     let line = source.get(start..).unwrap_or("");

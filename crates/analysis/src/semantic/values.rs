@@ -1,14 +1,14 @@
-//! Where a value comes from: module-level constants, the last local
-//! assignment before a use, function parameters, and whether an expression
-//! is built only from literals and constants.
+//! Value origins: module-level constants, the last local assignment before a
+//! use, function parameters. Also the test for expressions built only from
+//! literals and constants.
 
 use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use super::syntax::{self, Walk, text};
+use super::syntax::{self, text};
 
-/// How deep [`Values::is_constant`] follows variables and operands.
+/// The maximum depth to which [`Values::is_constant`] follows variables and operands.
 const MAX_DEPTH: u32 = 12;
 
 /// Names assigned exactly once at module level, to a constant expression.
@@ -56,7 +56,8 @@ impl ModuleConstants {
                 continue;
             };
             self.single_values.insert(name.clone(), (start, end));
-            let values = Values { source, root, constants: self };
+            let no_assignments = AssignmentIndex::default();
+            let values = Values { source, root, constants: self, assignments: &no_assignments };
             if values.is_constant_expression(value, 0) {
                 self.constant.insert(name);
             }
@@ -68,7 +69,63 @@ impl ModuleConstants {
     }
 }
 
-/// Where the value of a name comes from at one use.
+/// Every assignment to a plain name, grouped by scope, so finding the last
+/// assignment before a use is a lookup instead of a walk over the function.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AssignmentIndex {
+    /// `(scope node id, name)` to the assignments in source order.
+    by_scope: HashMap<(usize, String), Vec<IndexedAssignment>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IndexedAssignment {
+    start: usize,
+    end: usize,
+    augmented: bool,
+}
+
+impl AssignmentIndex {
+    /// Records an `assignment` or `augmented_assignment` whose target is a plain name.
+    pub fn record(&mut self, node: Node<'_>, source: &str) {
+        let augmented = match node.kind() {
+            "assignment" => false,
+            "augmented_assignment" => true,
+            _ => return,
+        };
+        let Some(left) = node.child_by_field_name("left").filter(|left| left.kind() == "identifier") else {
+            return;
+        };
+        if node.child_by_field_name("right").is_none() {
+            return;
+        }
+        let Some(scope) = assignment_scope(node) else {
+            return;
+        };
+
+        let entry = IndexedAssignment { start: node.start_byte(), end: node.end_byte(), augmented };
+        self.by_scope.entry((scope.id(), text(left, source).to_owned())).or_default().push(entry);
+    }
+}
+
+/// Returns the function whose locals an assignment binds, or the module; `None` inside
+/// a class body or a lambda, whose names are not the function's locals.
+fn assignment_scope(node: Node<'_>) -> Option<Node<'_>> {
+    let mut current = node.parent();
+    while let Some(candidate) = current {
+        match candidate.kind() {
+            "function_definition" => return Some(candidate),
+            "class_definition" | "lambda" => return None,
+            _ => {}
+        }
+        if candidate.parent().is_none() {
+            return Some(candidate);
+        }
+        current = candidate.parent();
+    }
+    None
+}
+
+/// The origin of a name's value at one use.
 #[derive(Debug, Clone)]
 pub(crate) enum ValueOrigin<'tree> {
     /// The last plain assignment to the name before the use, in the same
@@ -88,12 +145,13 @@ pub(crate) struct Values<'a> {
     pub source: &'a str,
     pub root: Node<'a>,
     pub constants: &'a ModuleConstants,
+    pub assignments: &'a AssignmentIndex,
 }
 
 impl<'a> Values<'a> {
-    /// Follows a name to the expression it was last assigned, through local
-    /// variables (without augmented assignments) and names assigned once at
-    /// module level; any other node is returned unchanged.
+    /// Follows a name to the expression it was last assigned. Local variables
+    /// without augmented assignments and names assigned once at module level
+    /// are followed. Any other node is returned unchanged.
     pub fn assigned_value(&self, node: Node<'a>) -> Node<'a> {
         let mut current = syntax::unparenthesize(node);
         for _ in 0..4 {
@@ -118,7 +176,7 @@ impl<'a> Values<'a> {
         self.root.descendant_for_byte_range(*start, *end)
     }
 
-    /// Whether the expression at this use is built only from literals, module
+    /// Returns whether the expression at this use is built only from literals, module
     /// constants and local variables that are themselves constant.
     pub fn is_constant(&self, node: Node<'_>) -> bool {
         self.is_constant_at(node, 0)
@@ -147,7 +205,7 @@ impl<'a> Values<'a> {
         }
     }
 
-    /// Whether the expression is constant, treating every identifier that is
+    /// Returns whether the expression is constant, treating every identifier that is
     /// not a module constant as non-constant (no local tracking).
     fn is_constant_expression(&self, node: Node<'_>, depth: u32) -> bool {
         if depth > MAX_DEPTH {
@@ -167,11 +225,11 @@ impl<'a> Values<'a> {
             "string" => interpolations(node).iter().all(|expression| operand(*expression, next)),
             "concatenated_string" | "tuple" | "list" | "expression_list" => {
                 let mut cursor = node.walk();
-                let all_constant = node
+                
+                node
                     .named_children(&mut cursor)
                     .filter(|child| child.kind() != "comment")
-                    .all(|child| operand(child, next));
-                all_constant
+                    .all(|child| operand(child, next))
             }
             "binary_operator" => {
                 let left = node.child_by_field_name("left");
@@ -210,10 +268,7 @@ impl<'a> Values<'a> {
     pub fn origin<'tree>(&self, use_node: Node<'tree>) -> ValueOrigin<'tree> {
         let name = text(use_node, self.source);
         let function = syntax::enclosing_definition(use_node, "function_definition");
-        let scope = match function.and_then(|function| function.child_by_field_name("body")) {
-            Some(body) => body,
-            None => root_of(use_node),
-        };
+        let scope = function.unwrap_or_else(|| root_of(use_node));
 
         if let Some(local) = self.last_assignment_before(scope, name, use_node.start_byte()) {
             return local;
@@ -227,49 +282,48 @@ impl<'a> Values<'a> {
         ValueOrigin::Unknown
     }
 
+    /// Returns the last plain assignment to `name` in `scope` that ends before
+    /// `before`, with the augmented assignments that follow it.
     fn last_assignment_before<'tree>(&self, scope: Node<'tree>, name: &str, before: usize) -> Option<ValueOrigin<'tree>> {
-        let mut last: Option<(Node<'tree>, Node<'tree>)> = None;
+        let entries = self.assignments.by_scope.get(&(scope.id(), name.to_owned()))?;
+        let earlier = entries.partition_point(|entry| entry.end <= before);
+
         let mut augmented = Vec::new();
-
-        syntax::walk(scope, |node| {
-            if node.start_byte() >= before {
-                return Walk::SkipChildren;
+        for entry in entries[..earlier].iter().rev() {
+            let node = node_at(scope, entry.start, entry.end)?;
+            if entry.augmented {
+                augmented.push(node);
+                continue;
             }
-            if node.id() != scope.id() && matches!(node.kind(), "function_definition" | "class_definition" | "lambda") {
-                return Walk::SkipChildren;
-            }
-            let assigns_name = node
-                .child_by_field_name("left")
-                .is_some_and(|left| left.kind() == "identifier" && text(left, self.source) == name);
-            if !assigns_name || node.end_byte() > before {
-                return Walk::Descend;
-            }
-
-            match (node.kind(), node.child_by_field_name("right")) {
-                ("assignment", Some(value)) => {
-                    last = Some((node, value));
-                    augmented.clear();
-                }
-                ("augmented_assignment", Some(_)) => augmented.push(node),
-                _ => {}
-            }
-            Walk::Descend
-        });
-
-        let (assignment, value) = last?;
-        Some(ValueOrigin::Local { assignment, value, augmented })
+            augmented.reverse();
+            let value = node.child_by_field_name("right")?;
+            return Some(ValueOrigin::Local { assignment: node, value, augmented });
+        }
+        None
     }
 }
 
-/// The `{…}` expressions of an f-string; empty for a plain string.
+/// Returns the assignment node with exactly this range inside `scope`.
+fn node_at(scope: Node<'_>, start: usize, end: usize) -> Option<Node<'_>> {
+    let mut node = scope.descendant_for_byte_range(start, end)?;
+    while !matches!(node.kind(), "assignment" | "augmented_assignment") || node.byte_range() != (start..end) {
+        node = node.parent()?;
+        if node.start_byte() < start {
+            return None;
+        }
+    }
+    Some(node)
+}
+
+/// Returns the `{…}` expressions of an f-string; empty for a plain string.
 pub(crate) fn interpolations(string: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = string.walk();
-    let expressions = string
+    
+    string
         .children(&mut cursor)
         .filter(|child| child.kind() == "interpolation")
         .filter_map(|interpolation| interpolation.child_by_field_name("expression"))
-        .collect();
-    expressions
+        .collect()
 }
 
 fn root_of(node: Node<'_>) -> Node<'_> {
@@ -283,7 +337,8 @@ fn root_of(node: Node<'_>) -> Node<'_> {
 fn find_parameter<'tree>(function: Node<'tree>, name: &str, source: &str) -> Option<Node<'tree>> {
     let parameters = function.child_by_field_name("parameters")?;
     let mut cursor = parameters.walk();
-    let found = parameters.named_children(&mut cursor).find(|parameter| {
+    
+    parameters.named_children(&mut cursor).find(|parameter| {
         let identifier = match parameter.kind() {
             "identifier" => Some(*parameter),
             "default_parameter" | "typed_default_parameter" => parameter.child_by_field_name("name"),
@@ -291,6 +346,5 @@ fn find_parameter<'tree>(function: Node<'tree>, name: &str, source: &str) -> Opt
             _ => None,
         };
         identifier.is_some_and(|identifier| text(identifier, source) == name)
-    });
-    found
+    })
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use guardian_analysis::{AnalyzeOptions, Date, Document, Finding, FixKind, Policy, analyze_with, apply_edits, catalog, known_checks};
 use guardian_policy::{DocumentSource, Origin, load_sources};
 
-/// The date the tests analyze on, so `until=` results do not change over time.
+/// Returns the date the tests analyze on, so `until=` results do not change over time.
 pub fn today() -> Date {
     Date::constant(2026, 6, 1)
 }
@@ -23,7 +23,7 @@ pub fn policy_from_markdown(markdown: &str) -> Policy {
     load_sources(vec![source], &known_checks())
 }
 
-/// A policy with one section per built-in check, each binding it with a rule block.
+/// Returns a policy with one section per built-in check, each binding it with a rule block.
 pub fn all_checks_policy() -> Policy {
     let mut markdown = String::from("# Test Policy\n\n");
     for check in catalog() {
@@ -118,8 +118,9 @@ pub fn assert_fixes_resolve(source: &str, rule: &str) {
     }
 }
 
-/// The shared test data folder, or `None` (with a message) when it is absent.
+/// Returns the shared test data folder, or `None` (with a message) when it is absent.
 /// Under `CI=true` its absence fails the test instead.
+#[allow(clippy::print_stderr, reason = "a skipped test says why on stderr")]
 pub fn shared_data(relative: &str) -> Option<PathBuf> {
     let path = PathBuf::from("/work/shared").join(relative);
     if path.exists() {
