@@ -184,6 +184,21 @@ fn broken_rule_block_warns_and_policy_applies() {
 }
 
 #[test]
+fn unreadable_steering_document_exits_two() {
+    let workspace = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(workspace.path().join(".guardian/steering")).expect("create steering folder");
+    std::fs::write(workspace.path().join(".guardian/steering/latin1.md"), b"# Politique de s\xe9curit\xe9\n").expect("write file");
+    write_file(&workspace.path().join("app.py"), "x = 1\n");
+
+    let output = run_guardian(workspace.path(), &["check", "."]);
+    let (_, stderr) = output_text(&output);
+
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("failed to load steering document"), "{stderr}");
+    assert!(stderr.contains("latin1.md"), "{stderr}");
+}
+
+#[test]
 fn gitignored_files_are_skipped_without_git() {
     let workspace = tempfile::tempdir().expect("temp dir");
     write_file(&workspace.path().join(".gitignore"), "build/\n");

@@ -162,3 +162,30 @@ fn did_close_publishes_empty_list() {
     assert_eq!(closed["diagnostics"], json!([]));
     client.shutdown();
 }
+
+#[test]
+fn server_exits_when_stdin_closes() {
+    let mut child = std::process::Command::new(crate::support::GUARDIAN)
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn guardian lsp");
+    drop(child.stdin.take());
+
+    let deadline = std::time::Instant::now() + crate::support::lsp_client::WAIT_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll the server") {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+
+    let status = status.expect("the server did not exit after its stdin closed");
+    assert!(status.success(), "the server exited with {status}");
+}

@@ -7,16 +7,18 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use guardian_policy::{Policy, Rule, RuleKind, SectionId, Severity};
+use guardian_policy::{ExceptionPolicy, Policy, Rule, RuleKind, SectionId, Severity};
 use jiff::civil::Date;
 use tree_sitter::{Node, Tree};
 
+use crate::checks::custom_query::{self, QueryRule};
+use crate::checks::custom_regex::{self, RegexRule};
 use crate::checks::{self, CallsRule, CheckId, CheckSettings, Context, RawFinding};
 use crate::fixes;
 use crate::semantic::syntax::{self, Walk};
 use crate::semantic::values::Values;
 use crate::semantic::{AssignmentIndex, ImportMap, ModuleConstants};
-use crate::suppression::{self, EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, Suppression};
+use crate::suppression::{self, EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, Suppression, UNUSED_SUPPRESSION};
 use crate::{Finding, Fix};
 
 /// Settings for one analysis run.
@@ -47,6 +49,14 @@ impl RuleGroup<'_> {
     fn message(&self) -> Option<&str> {
         self.rules.iter().find_map(|rule| rule.message.as_deref())
     }
+
+    /// Returns the strictest exception limits of the group's rules.
+    fn exception_policy(&self) -> Option<ExceptionPolicy> {
+        self.rules
+            .iter()
+            .filter_map(|rule| rule.exceptions)
+            .reduce(ExceptionPolicy::stricter)
+    }
 }
 
 /// Analyzes source text that `tree` was parsed from.
@@ -64,14 +74,19 @@ pub(crate) fn analyze_tree(
     let facts = ModuleFacts::collect(root, source);
     let values = Values { source, root, constants: &facts.constants, assignments: &facts.assignments };
     let context = Context { source, root, path, imports: &facts.imports, values, settings: &settings };
-    let raw_findings = checks::run(&context);
+    let mut raw_findings = checks::run(&context);
+    raw_findings.extend(custom_query::run(&context, &query_rules(&groups)));
+    raw_findings.extend(custom_regex::run(source, &regex_rules(&groups)));
 
     let today = options.today.unwrap_or_else(suppression::today_utc);
     let lines = LineStarts::new(source);
-    let (suppressions, suppression_problems) = read_suppressions(&facts.comments, source, &lines, today);
+    let (suppressions, mut suppression_problems) = read_suppressions(&facts.comments, source, &lines, today);
+    suppression_problems.extend(unknown_rule_problems(&suppressions, policy));
 
-    let mut findings = finish_findings(raw_findings, &groups, root, source);
-    findings.retain(|finding| !is_suppressed(finding, &suppressions, root, &lines));
+    let findings = finish_findings(raw_findings, &groups, root, source);
+    let judge = SuppressionJudge { suppressions: &suppressions, groups: &groups, root, lines: &lines, today };
+    let (mut findings, more_problems) = judge.apply(findings);
+    suppression_problems.extend(more_problems);
     findings.extend(suppression_problems.into_iter().map(suppression_finding));
 
     findings.sort_by(|left, right| (left.range.start, left.range.end, &left.rule).cmp(&(right.range.start, right.range.end, &right.rule)));
@@ -89,7 +104,7 @@ fn applicable_groups<'p>(policy: &'p Policy, path: &'p Path) -> Vec<RuleGroup<'p
                     continue;
                 }
             },
-            RuleKind::Calls { .. } => None,
+            RuleKind::Calls { .. } | RuleKind::Query { .. } | RuleKind::Regex { .. } => None,
         };
         let id = check.map_or_else(|| rule.id.clone(), |check| check.info().name.to_owned());
 
@@ -114,17 +129,83 @@ fn check_settings(groups: &[RuleGroup<'_>]) -> CheckSettings {
                 }
             }
             None => {
-                let mut names: Vec<String> = Vec::new();
                 for rule in &group.rules {
-                    if let RuleKind::Calls { names: rule_names } = &rule.kind {
-                        names.extend(rule_names.iter().cloned());
+                    if let RuleKind::Calls { names, arguments } = &rule.kind {
+                        settings.calls_rules.push(CallsRule {
+                            id: group.id.clone(),
+                            names: names.clone(),
+                            arguments: arguments.clone(),
+                            message: rule.message.clone(),
+                            fix: rule.fix.clone(),
+                        });
                     }
                 }
-                settings.calls_rules.push(CallsRule { id: group.id.clone(), names });
             }
         }
     }
     settings
+}
+
+/// Returns the `query:` rules of the groups that apply.
+fn query_rules(groups: &[RuleGroup<'_>]) -> Vec<QueryRule> {
+    groups
+        .iter()
+        .flat_map(|group| group.rules.iter().map(move |rule| (group, rule)))
+        .filter_map(|(group, rule)| match &rule.kind {
+            RuleKind::Query { query } => Some(QueryRule {
+                id: group.id.clone(),
+                query: query.clone(),
+                message: rule.message.clone(),
+                fix: rule.fix.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Returns the `regex:` rules of the groups that apply.
+fn regex_rules(groups: &[RuleGroup<'_>]) -> Vec<RegexRule> {
+    groups
+        .iter()
+        .flat_map(|group| group.rules.iter().map(move |rule| (group, rule)))
+        .filter_map(|(group, rule)| match &rule.kind {
+            RuleKind::Regex { regex } => Some(RegexRule {
+                id: group.id.clone(),
+                regex: regex.clone(),
+                message: rule.message.clone(),
+                fix: rule.fix.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs the `regex:` rules that apply to a file that is not Python, such as a
+/// configuration file, and returns their findings sorted by position.
+///
+/// NOTE: suppression comments are not read here, because the comment syntax
+/// depends on the file format.
+pub(crate) fn analyze_non_python_text(text: &str, path: &Path, policy: &Policy) -> Vec<Finding> {
+    let groups = applicable_groups(policy, path);
+    let raw_findings = custom_regex::run(text, &regex_rules(&groups));
+
+    let mut findings: Vec<Finding> = raw_findings
+        .into_iter()
+        .filter_map(|raw| {
+            let group = groups.iter().find(|group| group.id == raw.rule)?;
+            Some(Finding {
+                severity: group.severity(),
+                citations: group.citations(),
+                rule: raw.rule,
+                range: raw.range,
+                message: raw.message,
+                fixes: raw.fixes,
+                related: raw.related,
+            })
+        })
+        .collect();
+    findings.sort_by(|left, right| (left.range.start, left.range.end, &left.rule).cmp(&(right.range.start, right.range.end, &right.rule)));
+    findings
 }
 
 /// Imports, module constants and comments, gathered before the checks run.
@@ -178,7 +259,11 @@ fn finish_findings(raw_findings: Vec<RawFinding>, groups: &[RuleGroup<'_>], root
 
         let mut fixes: Vec<Fix> = raw.fixes;
         fixes.push(fixes::record_exception(root, source, &raw.range, &raw.rule));
-        let message = group.message().map_or(raw.message, str::to_owned);
+        // Custom rules fill their own message templates; a built-in check's message is replaced whole.
+        let message = match group.check {
+            Some(_) => group.message().map_or(raw.message, str::to_owned),
+            None => raw.message,
+        };
 
         findings.push(Finding {
             rule: raw.rule,
@@ -215,23 +300,146 @@ fn read_suppressions(
     (suppressions, problems)
 }
 
-fn is_suppressed(finding: &Finding, suppressions: &[Suppression], root: Node<'_>, lines: &LineStarts) -> bool {
-    if suppressions.is_empty() {
-        return false;
+/// Reports suppressions that name a rule which is neither a built-in check nor a custom rule of the policy.
+fn unknown_rule_problems(suppressions: &[Suppression], policy: &Policy) -> Vec<RawFinding> {
+    let mut problems = Vec::new();
+    for suppression in suppressions {
+        for rule in &suppression.rules {
+            if policy.knows_rule_id(rule) {
+                continue;
+            }
+            problems.push(RawFinding {
+                rule: INVALID_SUPPRESSION.to_owned(),
+                range: suppression.range.clone(),
+                message: format!(
+                    "this suppression names `{rule}`, which is neither a built-in check nor a rule of the policy; `guardian rules` lists the checks"
+                ),
+                fixes: Vec::new(),
+                related: Vec::new(),
+            });
+        }
     }
-    let finding_line = lines.line_of(finding.range.start);
-    let node = root.descendant_for_byte_range(finding.range.start, finding.range.start).unwrap_or(root);
-    let statement_line = lines.line_of(syntax::enclosing_statement(node).start_byte());
+    problems
+}
 
-    suppressions.iter().any(|suppression| suppression.covers(&finding.rule, finding_line, statement_line))
+/// Decides which findings the suppressions remove, honoring each rule's exception limits.
+struct SuppressionJudge<'a, 'tree> {
+    suppressions: &'a [Suppression],
+    groups: &'a [RuleGroup<'a>],
+    root: Node<'tree>,
+    lines: &'a LineStarts,
+    today: Date,
+}
+
+impl SuppressionJudge<'_, '_> {
+    /// Returns the findings that stay, and problems for suppressions that break
+    /// their section's exception limits or suppress nothing.
+    fn apply(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<RawFinding>) {
+        let mut used = vec![false; self.suppressions.len()];
+        let mut problems = Vec::new();
+        let mut kept = Vec::new();
+
+        for finding in findings {
+            let covering = self.covering(&finding);
+            if covering.is_empty() {
+                kept.push(finding);
+                continue;
+            }
+
+            let limits = self.groups.iter().find(|group| group.id == finding.rule).and_then(RuleGroup::exception_policy);
+            let mut suppressed = false;
+            for index in covering {
+                used[index] = true;
+                match limits.and_then(|limits| self.limit_violation(&self.suppressions[index], limits)) {
+                    Some(reason) => problems.push(RawFinding {
+                        rule: INVALID_SUPPRESSION.to_owned(),
+                        range: self.suppressions[index].range.clone(),
+                        message: format!("this suppression of {} does not apply: {reason}", finding.rule),
+                        fixes: Vec::new(),
+                        related: Vec::new(),
+                    }),
+                    None => suppressed = true,
+                }
+            }
+            if !suppressed {
+                kept.push(finding);
+            }
+        }
+
+        problems.extend(self.unused(&used));
+        (kept, problems)
+    }
+
+    fn covering(&self, finding: &Finding) -> Vec<usize> {
+        if self.suppressions.is_empty() {
+            return Vec::new();
+        }
+        let finding_line = self.lines.line_of(finding.range.start);
+        let statement_lines = self.statement_lines(finding.range.start);
+        self.suppressions
+            .iter()
+            .enumerate()
+            .filter(|(_, suppression)| suppression.covers(&finding.rule, finding_line, &statement_lines))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// Returns the lines of the statement containing `offset`; for a compound
+    /// statement (`if`, `with`, `def`, …) only its header, up to the body.
+    fn statement_lines(&self, offset: usize) -> std::ops::RangeInclusive<usize> {
+        let node = self.root.descendant_for_byte_range(offset, offset).unwrap_or(self.root);
+        let statement = syntax::enclosing_statement(node);
+        let start = self.lines.line_of(statement.start_byte());
+
+        let mut cursor = statement.walk();
+        let body = statement.named_children(&mut cursor).find(|child| child.kind() == "block");
+        let end_byte = match body.and_then(|body| body.prev_sibling()) {
+            Some(colon) => colon.end_byte(),
+            None => statement.end_byte(),
+        };
+        let end = self.lines.line_of(end_byte.saturating_sub(1).max(statement.start_byte()));
+        start..=end.max(start)
+    }
+
+    /// Returns why a suppression breaks the limits, or `None` when it respects them.
+    fn limit_violation(&self, suppression: &Suppression, limits: ExceptionPolicy) -> Option<String> {
+        let Some(until) = suppression.until else {
+            let needs_until = limits.require_until || limits.max_days.is_some();
+            return needs_until.then(|| "the policy section requires an `until=YYYY-MM-DD` expiry date".to_owned());
+        };
+        let max_days = limits.max_days?;
+        let latest = self.today.checked_add(jiff::Span::new().days(i64::from(max_days))).ok()?;
+        (until > latest).then(|| {
+            format!("its expiry date {until} is more than {max_days} days away; the policy section allows exceptions until {latest} at the latest")
+        })
+    }
+
+    fn unused(&self, used: &[bool]) -> Vec<RawFinding> {
+        self.suppressions
+            .iter()
+            .zip(used)
+            .filter(|(_, used)| !**used)
+            .map(|(suppression, _)| RawFinding {
+                rule: UNUSED_SUPPRESSION.to_owned(),
+                range: suppression.range.clone(),
+                message: format!(
+                    "this suppression of {} suppresses no finding; remove it",
+                    suppression.rules.join(", ")
+                ),
+                fixes: Vec::new(),
+                related: Vec::new(),
+            })
+            .collect()
+    }
 }
 
 fn suppression_finding(problem: RawFinding) -> Finding {
-    debug_assert!(problem.rule == INVALID_SUPPRESSION || problem.rule == EXPIRED_SUPPRESSION);
+    debug_assert!([INVALID_SUPPRESSION, EXPIRED_SUPPRESSION, UNUSED_SUPPRESSION].contains(&problem.rule.as_str()));
+    let severity = if problem.rule == UNUSED_SUPPRESSION { Severity::Info } else { Severity::Warning };
     Finding {
         rule: problem.rule,
         range: problem.range,
-        severity: Severity::Warning,
+        severity,
         message: problem.message,
         citations: Vec::new(),
         fixes: Vec::new(),

@@ -19,7 +19,7 @@ pub use document::{Document, EditBatch, EditError};
 pub use engine::AnalyzeOptions;
 pub use finding::{Edit, Finding, Fix, FixKind, Related, apply_edits};
 pub use jiff::civil::Date;
-pub use suppression::{EXPIRED_SUPPRESSION, INVALID_SUPPRESSION};
+pub use suppression::{EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 pub use guardian_policy::{Policy, SectionId, Severity};
 pub use line_index::{LineCol, LineIndex, PositionEncoding};
 
@@ -56,7 +56,7 @@ pub fn check_info(name: &str) -> Option<&'static CheckInfo> {
 pub fn known_checks() -> Vec<guardian_policy::KnownCheck> {
     catalog()
         .iter()
-        .map(|check| guardian_policy::KnownCheck { name: check.name, topics: check.topics })
+        .map(|check| guardian_policy::KnownCheck { name: check.name, topics: check.topics, options: &[] })
         .collect()
 }
 
@@ -74,6 +74,15 @@ pub fn analyze(document: &Document, path: &Path, policy: &Policy) -> Vec<Finding
 /// Analyzes one document under a policy, with explicit options such as the date.
 pub fn analyze_with(document: &Document, path: &Path, policy: &Policy, options: &AnalyzeOptions) -> Vec<Finding> {
     engine::analyze_tree(document.text(), document.tree(), path, policy, options)
+}
+
+/// Runs the policy's `regex:` rules over a file that is not Python.
+///
+/// `path` is relative to the workspace root, as for [`analyze`]; only rules
+/// whose `files:` and document scope match it run. Findings cite their
+/// sections and carry the rules' fixes; suppression comments are not read.
+pub fn analyze_text(path: &Path, text: &str, policy: &Policy) -> Vec<Finding> {
+    engine::analyze_non_python_text(text, path, policy)
 }
 
 /// Analyzes source text together with the tree-sitter tree parsed from it.

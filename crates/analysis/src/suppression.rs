@@ -10,7 +10,7 @@
 //! A suppression whose `until` date has passed stops suppressing and is
 //! reported as `expired-suppression`.
 
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 use std::sync::LazyLock;
 
 use jiff::civil::Date;
@@ -23,6 +23,8 @@ use crate::fixes::REASON_PLACEHOLDER;
 pub const INVALID_SUPPRESSION: &str = "invalid-suppression";
 /// The rule id of a suppression comment whose `until` date has passed.
 pub const EXPIRED_SUPPRESSION: &str = "expired-suppression";
+/// The rule id of a suppression comment that suppresses no finding.
+pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
 
 const SYNTAX_HINT: &str = "# guardian: ignore[RULE] reason=\"why this is safe\" until=YYYY-MM-DD";
 
@@ -44,16 +46,26 @@ pub(crate) struct Suppression {
     /// Whether code precedes the comment on its line (a trailing comment).
     pub trailing: bool,
     pub rules: Vec<String>,
+    /// Byte range of the comment.
+    pub range: Range<usize>,
+    /// The `until=` date, when written.
+    pub until: Option<Date>,
 }
 
 impl Suppression {
     /// Returns whether this suppresses `rule` for a finding on `finding_line` inside a
-    /// statement that starts on `statement_line`.
-    pub fn covers(&self, rule: &str, finding_line: usize, statement_line: usize) -> bool {
+    /// statement whose lines (its header, for a compound statement) are `statement_lines`.
+    ///
+    /// A trailing comment covers its own line and, because formatters move
+    /// trailing comments, any line of the statement. A comment on its own line
+    /// covers the line below it and the statement that starts there.
+    pub fn covers(&self, rule: &str, finding_line: usize, statement_lines: &RangeInclusive<usize>) -> bool {
         let names_rule = self.rules.iter().any(|suppressed| suppressed == rule);
         let same_line = finding_line == self.line;
-        let line_above = !self.trailing && (finding_line == self.line + 1 || statement_line == self.line + 1);
-        names_rule && (same_line || line_above)
+        let within_statement = self.trailing && statement_lines.contains(&self.line);
+        let line_above =
+            !self.trailing && (finding_line == self.line + 1 || *statement_lines.start() == self.line + 1);
+        names_rule && (same_line || within_statement || line_above)
     }
 }
 
@@ -101,6 +113,7 @@ pub(crate) fn parse(
         return Err(problem(message, INVALID_SUPPRESSION));
     }
 
+    let mut until_date = None;
     if let Some(until) = UNTIL.captures(rest) {
         let written = &until["date"];
         let Ok(date) = written.parse::<Date>() else {
@@ -114,9 +127,10 @@ pub(crate) fn parse(
             );
             return Err(problem(message, EXPIRED_SUPPRESSION));
         }
+        until_date = Some(date);
     }
 
-    Ok(Some(Suppression { line, trailing, rules }))
+    Ok(Some(Suppression { line, trailing, rules, range, until: until_date }))
 }
 
 /// Today's date in UTC, read once per analysis.
@@ -184,15 +198,17 @@ mod tests {
 
     #[test]
     fn coverage_by_line() {
-        let above = Suppression { line: 3, trailing: false, rules: vec!["sql-injection".to_owned()] };
-        assert!(above.covers("sql-injection", 4, 4));
-        assert!(above.covers("sql-injection", 6, 4), "a finding later in the statement below");
-        assert!(above.covers("sql-injection", 3, 3));
-        assert!(!above.covers("sql-injection", 5, 5));
-        assert!(!above.covers("weak-crypto", 4, 4));
+        let rules = vec!["sql-injection".to_owned()];
+        let above = Suppression { line: 3, trailing: false, rules: rules.clone(), range: 0..1, until: None };
+        assert!(above.covers("sql-injection", 4, &(4..=4)));
+        assert!(above.covers("sql-injection", 6, &(4..=7)), "a finding later in the statement below");
+        assert!(above.covers("sql-injection", 3, &(3..=3)));
+        assert!(!above.covers("sql-injection", 5, &(5..=5)));
+        assert!(!above.covers("weak-crypto", 4, &(4..=4)));
 
-        let trailing = Suppression { line: 3, trailing: true, rules: vec!["sql-injection".to_owned()] };
-        assert!(trailing.covers("sql-injection", 3, 3));
-        assert!(!trailing.covers("sql-injection", 4, 4), "a trailing comment covers only its own line");
+        let trailing = Suppression { line: 3, trailing: true, rules, range: 0..1, until: None };
+        assert!(trailing.covers("sql-injection", 3, &(3..=3)));
+        assert!(trailing.covers("sql-injection", 2, &(1..=3)), "a trailing comment on the statement's last line");
+        assert!(!trailing.covers("sql-injection", 4, &(4..=4)), "a trailing comment does not cover the next statement");
     }
 }

@@ -16,6 +16,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
         .context("failed to start the tokio runtime for the language server")?;
     runtime.block_on(guardian_server::run_stdio());
 
+    // Tokio reads stdin on a blocking thread that stays parked in `read` while the
+    // client keeps the pipe open after `exit`. Dropping the runtime would wait for
+    // that thread forever, so shut down without waiting for blocking tasks.
+    runtime.shutdown_background();
+
     tracing::info!("language server stopped");
     Ok(ExitCode::SUCCESS)
 }

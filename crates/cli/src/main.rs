@@ -42,12 +42,13 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Lsp => lsp::run(),
+        // `check` and `rules` print warnings for people themselves; logs show only errors unless asked.
         Command::Check(arguments) => {
-            init_logging("warn");
+            init_logging("error");
             check::run(&arguments)
         }
         Command::Rules(arguments) => {
-            init_logging("warn");
+            init_logging("error");
             rules::run(&arguments)
         }
     };

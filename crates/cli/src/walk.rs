@@ -1,4 +1,4 @@
-//! Which files `guardian check` reads, and which workspace root each belongs to.
+//! File discovery for `guardian check`: the files it reads and the workspace root each belongs to.
 //!
 //! The workspace root decides where steering documents are discovered
 //! (`.guardian/steering/` and `.kiro/steering/` under it) and is the base of
@@ -28,7 +28,7 @@ pub struct SourceFile {
     pub relative_path: PathBuf,
 }
 
-/// What walking one command-line path produced.
+/// The result of walking one command-line path.
 #[derive(Debug, Default)]
 pub struct WalkOutcome {
     pub files: Vec<SourceFile>,

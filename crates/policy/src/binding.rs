@@ -33,12 +33,16 @@ pub(crate) fn topic_rules(
                 severity: None,
                 message: None,
                 files: None,
+                file_patterns: Vec::new(),
                 fix: None,
+                options: Default::default(),
+                exceptions: None,
                 section: id,
                 binding: Binding::Topic {
                     topic: topic.to_owned(),
                 },
                 block_range: section.heading_range.clone(),
+                notes: Vec::new(),
             })
         })
         .collect()

@@ -140,5 +140,7 @@ fn file_problem(path: &Path, message: String) -> PolicyProblem {
         range: 0..0,
         severity: Severity::Error,
         message,
+        code: crate::problems::codes::UNREADABLE_STEERING,
+        fix: None,
     }
 }

@@ -1,12 +1,13 @@
 //! Parsing one steering document: front matter, sections, rule blocks and topic bindings.
 
-use crate::binding::topic_rules;
+use crate::binding::{topic_rules, words};
 use crate::front_matter::parse_front_matter;
 use crate::line_index::LineIndex;
 use crate::model::{
-    Inclusion, KnownCheck, Origin, PolicyProblem, Rule, SectionId, SteeringDocument,
+    ExceptionPolicy, Inclusion, KnownCheck, Origin, PolicyProblem, Rule, Section, SectionId,
+    Severity, SteeringDocument,
 };
-use crate::problems::ProblemSink;
+use crate::problems::{ProblemSink, codes};
 use crate::rule_block::parse_rule_block;
 use crate::sections::outline;
 use std::path::Path;
@@ -43,17 +44,17 @@ pub fn parse_document(
     let outline = outline(text, front_matter.body_start, &fallback_title, &line_index);
 
     let mut block_rules = Vec::new();
+    let mut section_exceptions = Vec::new();
     for block in &outline.blocks {
         let section = SectionId {
             document: 0,
             section: block.section,
         };
-        block_rules.extend(parse_rule_block(
-            block,
-            section,
-            known_checks,
-            &mut problems,
-        ));
+        let parsed = parse_rule_block(block, section, known_checks, &mut problems);
+        block_rules.extend(parsed.rules);
+        if let Some(limits) = parsed.section_exceptions {
+            section_exceptions.push((block.section, limits));
+        }
     }
 
     let mut topic_bound = Vec::new();
@@ -66,11 +67,16 @@ pub fn parse_document(
     }
 
     let is_enforced = front_matter.inclusion != Inclusion::Manual;
-    let rules = if is_enforced {
+    let mut rules: Vec<Rule> = if is_enforced {
         block_rules.into_iter().chain(topic_bound).collect()
     } else {
         Vec::new()
     };
+    apply_section_exceptions(&mut rules, &outline.sections, &section_exceptions);
+
+    if is_enforced {
+        report_unbound_requirements(&outline.sections, &rules, &mut problems);
+    }
 
     let document = SteeringDocument {
         path: path.to_path_buf(),
@@ -87,4 +93,77 @@ pub fn parse_document(
         rules,
         problems: problems.problems,
     }
+}
+
+/// Applies each section-level `exceptions:` block to the rules of that section and its subsections.
+fn apply_section_exceptions(
+    rules: &mut [Rule],
+    sections: &[Section],
+    section_exceptions: &[(usize, ExceptionPolicy)],
+) {
+    for (section_index, limits) in section_exceptions {
+        let Some(limiting_section) = sections.get(*section_index) else {
+            continue;
+        };
+        for rule in rules.iter_mut() {
+            let Some(rule_section) = sections.get(rule.section.section) else {
+                continue;
+            };
+            let is_inside = limiting_section.range.start <= rule_section.range.start
+                && rule_section.range.end <= limiting_section.range.end;
+            if is_inside {
+                rule.exceptions = Some(match rule.exceptions {
+                    Some(own) => own.stricter(*limits),
+                    None => *limits,
+                });
+            }
+        }
+    }
+}
+
+/// Words in a section's prose that state a requirement.
+const REQUIREMENT_WORDS: &[&str] = &["must", "never", "always", "do not", "must not", "shall"];
+
+/// Reports, as hints, sections whose prose states a requirement but that bind no rule.
+///
+/// The root section (the document's title and preamble) is skipped because it
+/// usually introduces the whole document. A section counts as binding when it
+/// or one of its subsections binds a rule.
+fn report_unbound_requirements(sections: &[Section], rules: &[Rule], problems: &mut ProblemSink) {
+    for (index, section) in sections.iter().enumerate() {
+        let is_root = section.level <= 1;
+        if is_root {
+            continue;
+        }
+        let Some(word) = requirement_word(&section.prose) else {
+            continue;
+        };
+        let binds_rule = rules.iter().any(|rule| {
+            sections.get(rule.section.section).is_some_and(|rule_section| {
+                rule.section.section == index
+                    || (section.range.start <= rule_section.range.start
+                        && rule_section.range.end <= section.range.end)
+            })
+        });
+        if binds_rule {
+            continue;
+        }
+        problems.at_range(
+            section.heading_range.clone(),
+            Severity::Hint,
+            codes::UNBOUND_REQUIREMENT,
+            format!(
+                "this section says \"{word}\" but binds no rule, so Guardian does not enforce it; add a `guardian` block or name a check's topic in the heading"
+            ),
+        );
+    }
+}
+
+fn requirement_word(prose: &str) -> Option<&'static str> {
+    let lowered = words(prose).join(" ");
+    let padded = format!(" {lowered} ");
+    REQUIREMENT_WORDS
+        .iter()
+        .copied()
+        .find(|word| padded.contains(&format!(" {word} ")))
 }

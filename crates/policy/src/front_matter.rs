@@ -8,7 +8,8 @@
 use crate::globs::{OneOrMany, compile_globs, has_top_level_comma};
 use crate::line_index::LineIndex;
 use crate::model::{Inclusion, Severity};
-use crate::problems::ProblemSink;
+use crate::model::ProblemFix;
+use crate::problems::{ProblemSink, codes};
 use crate::yaml_errors::{yaml_error_line, yaml_error_reason};
 use globset::GlobSet;
 
@@ -117,6 +118,7 @@ fn find_front_matter<'a>(
     problems.at_line(
         0,
         Severity::Error,
+        codes::UNCLOSED_FRONT_MATTER,
         "front matter opened with `---` is never closed; add a `---` line after the last front-matter key".to_owned(),
     );
     None
@@ -144,6 +146,7 @@ fn parse_yaml(delimited: &Delimited, problems: &mut ProblemSink) -> Option<RawFr
             problems.at_line(
                 line,
                 Severity::Error,
+                codes::INVALID_YAML,
                 format!("invalid front matter, so the document is treated as `inclusion: always`: {reason}"),
             );
             None
@@ -182,6 +185,7 @@ fn decide_inclusion(
             problems.at_line(
                 key_line("inclusion"),
                 Severity::Warning,
+                codes::UNKNOWN_INCLUSION,
                 format!(
                     "unknown inclusion `{value}`, so the document is treated as `always`; use always, fileMatch, auto or manual"
                 ),
@@ -201,6 +205,7 @@ fn file_match_inclusion(
         problems.at_line(
             key_line("inclusion"),
             Severity::Warning,
+            codes::MISSING_FILE_MATCH_PATTERN,
             "`inclusion: fileMatch` without `fileMatchPattern` applies to no file; add `fileMatchPattern: \"**/*.py\"`"
                 .to_owned(),
         );
@@ -223,6 +228,7 @@ fn auto_inclusion(
         problems.at_line(
             key_line("inclusion"),
             Severity::Warning,
+            codes::AUTO_WITHOUT_NAME,
             format!(
                 "`inclusion: auto` needs `name` and `description`; missing: {}",
                 missing.join(", ")
@@ -241,12 +247,15 @@ fn compile_file_match(patterns: &[String], line: u32, problems: &mut ProblemSink
         .iter()
         .filter(|pattern| has_top_level_comma(pattern))
     {
-        problems.at_line(
-            line,
+        let fix = comma_pattern_fix(problems, line, pattern);
+        problems.push(
+            problems.line_range(line),
             Severity::Warning,
+            codes::COMMA_SEPARATED_PATTERN,
             format!(
                 "fileMatchPattern `{pattern}` is one glob containing a comma, so it matches only paths with that comma; write a YAML list of globs instead"
             ),
+            fix,
         );
     }
 
@@ -255,6 +264,7 @@ fn compile_file_match(patterns: &[String], line: u32, problems: &mut ProblemSink
         problems.at_line(
             line,
             Severity::Error,
+            codes::INVALID_GLOB,
             format!(
                 "invalid glob `{}` in fileMatchPattern: {}",
                 glob.pattern, glob.reason
@@ -262,4 +272,54 @@ fn compile_file_match(patterns: &[String], line: u32, problems: &mut ProblemSink
         );
     }
     set
+}
+
+/// Returns an edit that rewrites `fileMatchPattern: "a, b"` on `line` as a YAML list.
+///
+/// Only a pattern written on the key's own line is rewritten; a pattern inside
+/// a YAML list gets no fix.
+fn comma_pattern_fix(problems: &ProblemSink, line: u32, pattern: &str) -> Option<ProblemFix> {
+    let line_range = problems.line_range(line);
+    let line_text = problems.text().get(line_range.clone())?;
+    let key_end = line_text.find("fileMatchPattern:")? + "fileMatchPattern:".len();
+    let value = line_text[key_end..].trim();
+    let unquoted = value.trim_matches(|character| character == '"' || character == '\'');
+    if unquoted != pattern {
+        return None;
+    }
+
+    let items: Vec<String> = split_top_level_commas(pattern)
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .map(|item| format!("  - \"{}\"", item.replace('"', "\\\"")))
+        .collect();
+    let replacement = format!("fileMatchPattern:\n{}", items.join("\n"));
+    let indentation = line_text.len() - line_text.trim_start().len();
+
+    Some(ProblemFix {
+        range: line_range.start + indentation..line_range.end,
+        replacement,
+        title: "Write the patterns as a YAML list".to_owned(),
+    })
+}
+
+/// Splits a pattern at commas outside `{a,b}` alternation braces.
+fn split_top_level_commas(pattern: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let mut depth = 0_usize;
+    let mut start = 0;
+    for (offset, character) in pattern.char_indices() {
+        match character {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(&pattern[start..offset]);
+                start = offset + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&pattern[start..]);
+    items
 }

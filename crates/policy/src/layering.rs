@@ -3,8 +3,8 @@
 //! For each built-in check, the rules come from the loaded (non-bundled)
 //! documents that bind it. When none binds it, the bundled document's rules
 //! apply, so every check that the bundled document binds has a section to
-//! cite. Custom `calls:` rules
-//! from loaded documents always apply; the bundled document's custom rules
+//! cite. Custom rules
+//! (`calls:`, `query:`, `regex:`) from loaded documents always apply; the bundled document's custom rules
 //! apply only when no other document was loaded. For one check, the most
 //! specific citation comes first: `fileMatch` documents before the others,
 //! then workspace, user, organization and bundled documents.
@@ -37,10 +37,17 @@ pub(crate) fn assemble(
         }));
     }
 
+    let mut all_rule_ids: Vec<String> = all_rules.iter().map(|rule| rule.id.clone()).collect();
+    all_rule_ids.extend(known_checks.iter().map(|check| check.name.to_owned()));
+    all_rule_ids.sort();
+    all_rule_ids.dedup();
+
     let mut policy = Policy {
         documents,
         rules: Vec::new(),
         problems,
+        all_rule_ids,
+        superseded: Vec::new(),
     };
     let has_loaded_documents = policy
         .documents
@@ -57,18 +64,31 @@ pub(crate) fn assemble(
         let chosen = if from_loaded.is_empty() {
             from_bundled
         } else {
+            policy.superseded.extend(from_bundled.into_iter().map(|mut rule| {
+                rule.notes.push(format!(
+                    "not applied: a loaded steering document binds `{}`, which replaces the bundled default",
+                    rule.id
+                ));
+                rule
+            }));
             from_loaded
         };
         effective.extend(sort_by_specificity(&policy, chosen));
     }
 
-    let custom_rules: Vec<Rule> = all_rules
+    let (custom_rules, superseded_custom): (Vec<Rule>, Vec<Rule>) = all_rules
         .into_iter()
-        .filter(|rule| matches!(rule.kind, RuleKind::Calls { .. }))
-        .filter(|rule| {
+        .filter(|rule| !matches!(rule.kind, RuleKind::Check { .. }))
+        .partition(|rule| {
             !has_loaded_documents || policy.document(rule.section).origin != Origin::Bundled
-        })
-        .collect();
+        });
+    policy.superseded.extend(superseded_custom.into_iter().map(|mut rule| {
+        rule.notes.push(
+            "not applied: bundled custom rules apply only when no steering document is loaded"
+                .to_owned(),
+        );
+        rule
+    }));
     effective.extend(sort_by_specificity(&policy, custom_rules));
 
     let (effective, layering_problems) = enforce_organization_floor(&policy, effective);
@@ -142,7 +162,12 @@ fn enforce_organization_floor(
     }
 
     for index in lowered {
+        let written = rules[index].severity;
         rules[index].severity = None;
+        rules[index].notes.push(format!(
+            "severity {} ignored: an organization steering document binds this rule and a workspace or user document may not lower or disable it",
+            written.map_or_else(|| "?".to_owned(), |severity| format!("{severity:?}").to_lowercase())
+        ));
     }
     (rules, problems)
 }
@@ -178,5 +203,7 @@ fn floor_problem(policy: &Policy, rule: &Rule, severity: Severity) -> PolicyProb
         range: rule.block_range.clone(),
         severity: Severity::Warning,
         message,
+        code: crate::problems::codes::WEAKENED_ORGANIZATION_RULE,
+        fix: None,
     }
 }

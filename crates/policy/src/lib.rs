@@ -3,8 +3,9 @@
 //! A steering document is a Markdown file written by a security team. This
 //! crate finds those documents, reads their Kiro-style front matter, splits
 //! them into sections by heading, and parses the fenced `guardian` rule blocks
-//! that bind checks to sections. It knows nothing about Python or LSP: the
-//! analysis crate evaluates the rules, the server and the CLI present them.
+//! that bind checks to sections. It knows nothing about LSP and of Python only
+//! the tree-sitter grammar, to compile `query:` rules: the analysis crate
+//! evaluates the rules, the server and the CLI present them.
 //!
 //! Loading is partial by design. A malformed rule block becomes a
 //! [`PolicyProblem`] that points at the block, and the rest of the policy still
@@ -14,6 +15,7 @@ mod binding;
 mod bundled;
 mod discovery;
 mod document;
+mod explain;
 mod front_matter;
 mod globs;
 mod layering;
@@ -29,12 +31,15 @@ mod yaml_errors;
 pub use bundled::bundled_sources;
 pub use discovery::{USER_STEERING_DIR, WORKSPACE_STEERING_DIRS};
 pub use document::{ParsedDocument, parse_document};
+pub use explain::{BindingExplanation, BindingKind, check_at, explain};
 pub use model::{
-    Binding, FixTemplate, Inclusion, KnownCheck, Origin, Policy, PolicyProblem, Rule, RuleKind,
-    Section, SectionId, Severity, SteeringDocument,
+    ArgumentMatcher, Binding, ExceptionPolicy, FixTemplate, Inclusion, KnownCheck, Origin, Policy,
+    PolicyProblem, ProblemFix, Rule, RuleKind, RuleQuery, RuleRegex, RuleValue, Section,
+    SectionId, Severity, SteeringDocument,
 };
+pub use problems::codes;
 pub use references::file_reference_problems;
-pub use rule_block::parse_severity;
+pub use rule_block::{FINDING_CAPTURE, REGEX_SIZE_LIMIT, parse_severity, placeholders};
 pub use sections::RULE_BLOCK_INFO;
 pub use unmatched_patterns::unmatched_pattern_problems;
 
@@ -104,6 +109,31 @@ pub fn load_with_home(options: &LoadOptions, user_home: Option<&Path>) -> Policy
         policy.problems.extend(unmatched);
     }
     policy
+}
+
+/// Returns every problem of one steering document, for an open editor buffer.
+///
+/// This covers the document's own front matter and rule blocks, broken
+/// `#[[file:]]` references and `fileMatchPattern` globs that match no file in
+/// `workspace_root`. Layering problems, which depend on the other documents,
+/// come from [`load`].
+pub fn check_document(
+    path: &Path,
+    text: &str,
+    origin: Origin,
+    workspace_root: Option<&Path>,
+    known_checks: &[KnownCheck],
+) -> Vec<PolicyProblem> {
+    let parsed = parse_document(path, origin, text, known_checks);
+    let mut problems = parsed.problems;
+
+    if let Some(root) = workspace_root {
+        problems.extend(file_reference_problems(path, text, root));
+        let documents = [parsed.document];
+        problems.extend(unmatched_pattern_problems(&documents, root));
+    }
+    problems.sort_by_key(|problem| (problem.range.start, problem.range.end));
+    problems
 }
 
 /// Builds a policy from documents already in memory, plus the bundled default.

@@ -93,7 +93,158 @@ pub enum RuleKind {
     /// A built-in check from the catalog, by name.
     Check { name: String },
     /// Calls to these fully qualified functions, resolved through imports.
-    Calls { names: Vec<String> },
+    ///
+    /// When `arguments` is not empty, a call matches only if it passes every
+    /// listed keyword argument with the listed literal value.
+    Calls {
+        names: Vec<String>,
+        arguments: Vec<ArgumentMatcher>,
+    },
+    /// A tree-sitter query over the Python syntax tree.
+    Query { query: RuleQuery },
+    /// A regular expression over the text of each file the rule applies to.
+    Regex { regex: RuleRegex },
+}
+
+/// A keyword argument that a `calls:` rule requires, from its `arguments:` map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgumentMatcher {
+    /// The keyword, e.g. `verify`.
+    pub keyword: String,
+    /// The literal value the argument must have.
+    pub value: RuleValue,
+}
+
+/// A YAML scalar written in a rule: an `arguments:` value or an `options:` value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum RuleValue {
+    Null,
+    Bool(bool),
+    Integer(i64),
+    Float(f64),
+    String(String),
+}
+
+impl RuleValue {
+    /// Returns whether a Python literal, as written in source, denotes this value.
+    ///
+    /// Strings compare by content, so `'x'`, `"x"` and `r"x"` all equal `x`.
+    /// An expression that is not a literal never matches.
+    pub fn matches_python_literal(&self, literal: &str) -> bool {
+        let literal = literal.trim();
+        match self {
+            RuleValue::Null => literal == "None",
+            RuleValue::Bool(true) => literal == "True",
+            RuleValue::Bool(false) => literal == "False",
+            RuleValue::Integer(expected) => python_integer(literal) == Some(*expected),
+            RuleValue::Float(expected) => literal
+                .replace('_', "")
+                .parse::<f64>()
+                .is_ok_and(|value| value == *expected),
+            RuleValue::String(expected) => {
+                python_string_content(literal).is_some_and(|content| content == expected)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for RuleValue {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuleValue::Null => formatter.write_str("None"),
+            RuleValue::Bool(true) => formatter.write_str("True"),
+            RuleValue::Bool(false) => formatter.write_str("False"),
+            RuleValue::Integer(value) => write!(formatter, "{value}"),
+            RuleValue::Float(value) => write!(formatter, "{value}"),
+            RuleValue::String(value) => write!(formatter, "{value:?}"),
+        }
+    }
+}
+
+fn python_integer(literal: &str) -> Option<i64> {
+    let digits = literal.replace('_', "");
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(rest) => (-1, rest.trim().to_owned()),
+        None => (1, digits),
+    };
+    let hex = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"));
+    let value = match hex {
+        Some(hex) => i64::from_str_radix(hex, 16).ok()?,
+        None => digits.parse::<i64>().ok()?,
+    };
+    Some(sign * value)
+}
+
+/// Returns the content of a plain Python string literal: prefixes `r`, `b` and
+/// `u` are allowed, f-strings are not, and escapes stay as written.
+fn python_string_content(literal: &str) -> Option<&str> {
+    let without_prefix = literal.trim_start_matches(['r', 'R', 'b', 'B', 'u', 'U']);
+    if without_prefix.starts_with(['f', 'F']) {
+        return None;
+    }
+    for quote in ["\"\"\"", "'''", "\"", "'"] {
+        let content = without_prefix
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote));
+        if let Some(content) = content {
+            return Some(content);
+        }
+    }
+    None
+}
+
+/// A compiled `query:` rule: the tree-sitter query and its source text.
+#[derive(Debug, Clone)]
+pub struct RuleQuery {
+    pub source: String,
+    pub query: Arc<tree_sitter::Query>,
+    /// The index of the `@finding` capture, which is the reported range.
+    pub finding_capture: u32,
+}
+
+impl PartialEq for RuleQuery {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// A compiled `regex:` rule.
+#[derive(Debug, Clone)]
+pub struct RuleRegex {
+    pub regex: regex::Regex,
+}
+
+impl PartialEq for RuleRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.regex.as_str() == other.regex.as_str()
+    }
+}
+
+/// Limits on recorded exceptions, from an `exceptions:` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ExceptionPolicy {
+    /// Whether an exception must carry an `until=` date.
+    pub require_until: bool,
+    /// The maximum number of days between today and an exception's `until=` date.
+    pub max_days: Option<u32>,
+}
+
+impl ExceptionPolicy {
+    /// Combines two policies into the stricter one.
+    pub fn stricter(self, other: ExceptionPolicy) -> ExceptionPolicy {
+        let max_days = match (self.max_days, other.max_days) {
+            (Some(left), Some(right)) => Some(left.min(right)),
+            (left, right) => left.or(right),
+        };
+        ExceptionPolicy {
+            require_until: self.require_until || other.require_until,
+            max_days,
+        }
+    }
 }
 
 /// A replacement template from a rule's `fix:` key.
@@ -115,12 +266,20 @@ pub struct Rule {
     pub message: Option<String>,
     /// Compiled `files:` globs; `None` means every file.
     pub files: Option<globset::GlobSet>,
+    /// The `files:` globs as written, for explanations.
+    pub file_patterns: Vec<String>,
     pub fix: Option<FixTemplate>,
+    /// The `options:` map passed to a built-in check, validated against the check's options.
+    pub options: std::collections::BTreeMap<String, RuleValue>,
+    /// Limits on recorded exceptions for this rule, from the rule or its section.
+    pub exceptions: Option<ExceptionPolicy>,
     pub section: SectionId,
     /// Why the rule applies to its section.
     pub binding: Binding,
     /// Byte range of the rule block in the document; the heading for topic bindings.
     pub block_range: Range<usize>,
+    /// What layering changed about this rule, for `guardian policy explain`.
+    pub notes: Vec<String>,
 }
 
 /// How a rule came to be bound to its section.
@@ -138,6 +297,8 @@ pub struct KnownCheck {
     pub name: &'static str,
     /// Lowercase words or phrases; a heading that names one binds the check.
     pub topics: &'static [&'static str],
+    /// The keys the check accepts in a rule's `options:` map; any other key is a problem.
+    pub options: &'static [&'static str],
 }
 
 /// A problem found while loading steering documents.
@@ -149,6 +310,20 @@ pub struct PolicyProblem {
     pub range: Range<usize>,
     pub severity: Severity,
     pub message: String,
+    /// A stable id for the kind of problem, such as `unknown-check`.
+    pub code: &'static str,
+    /// An edit of the steering document that resolves the problem, where one is known.
+    pub fix: Option<ProblemFix>,
+}
+
+/// A machine-applicable edit of a steering document.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProblemFix {
+    /// Byte range of the document text to replace.
+    pub range: Range<usize>,
+    pub replacement: String,
+    /// A short imperative title, such as "Write the patterns as a YAML list".
+    pub title: String,
 }
 
 /// Every loaded steering document and the rules they bind.
@@ -160,6 +335,10 @@ pub struct Policy {
     /// `fileMatchPattern` and `files:`.
     pub rules: Vec<Rule>,
     pub problems: Vec<PolicyProblem>,
+    /// Every rule id that any document binds, before layering.
+    pub all_rule_ids: Vec<String>,
+    /// Rules that layering left out, such as a bundled rule for a check that a loaded document binds.
+    pub superseded: Vec<Rule>,
 }
 
 impl Policy {
@@ -205,11 +384,17 @@ impl Policy {
         )
     }
 
-    /// Returns the effective custom `calls:` rules.
+    /// Returns the effective custom rules (`calls:`, `query:` and `regex:`).
     pub fn custom_rules(&self) -> impl Iterator<Item = &Rule> {
         self.rules
             .iter()
-            .filter(|rule| matches!(rule.kind, RuleKind::Calls { .. }))
+            .filter(|rule| !matches!(rule.kind, RuleKind::Check { .. }))
+    }
+
+    /// Returns whether some document binds a rule called `id`, including rules
+    /// that lost to layering.
+    pub fn knows_rule_id(&self, id: &str) -> bool {
+        self.all_rule_ids.iter().any(|known| known == id)
     }
 
     /// Returns the effective rules that apply to a workspace-relative path.
@@ -254,7 +439,7 @@ impl Rule {
     pub fn check_name(&self) -> Option<&str> {
         match &self.kind {
             RuleKind::Check { name } => Some(name),
-            RuleKind::Calls { .. } => None,
+            _ => None,
         }
     }
 }

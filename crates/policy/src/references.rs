@@ -36,7 +36,12 @@ pub fn file_reference_problems(
                 "file reference `#[[file:{target}]]` names a file that does not exist: {}",
                 resolved.display()
             );
-            problems.at_range(start..end, Severity::Warning, message);
+            problems.at_range(
+                start..end,
+                Severity::Warning,
+                crate::problems::codes::BROKEN_FILE_REFERENCE,
+                message,
+            );
         }
     }
 

@@ -94,5 +94,7 @@ fn unmatched_problem(document: &SteeringDocument, pattern: &str) -> PolicyProble
         range: line_index.line_range(line, &document.text),
         severity: Severity::Warning,
         message,
+        code: crate::problems::codes::UNMATCHED_PATTERN,
+        fix: None,
     }
 }

@@ -173,7 +173,8 @@ fn fry_factory_custom_rules() {
     assert_eq!(
         custom[0].1,
         &RuleKind::Calls {
-            names: vec!["markupsafe.Markup".to_owned(), "flask.Markup".to_owned()]
+            names: vec!["markupsafe.Markup".to_owned(), "flask.Markup".to_owned()],
+            arguments: Vec::new(),
         }
     );
     assert_eq!(

@@ -52,7 +52,8 @@ fn calls_as_string() {
     assert_eq!(
         parsed.rules[0].kind,
         RuleKind::Calls {
-            names: vec!["builtins.eval".to_owned()]
+            names: vec!["builtins.eval".to_owned()],
+            arguments: Vec::new(),
         }
     );
 }
@@ -66,7 +67,8 @@ fn calls_as_list() {
     assert_eq!(
         parsed.rules[0].kind,
         RuleKind::Calls {
-            names: vec!["pickle.loads".to_owned(), "pickle.load".to_owned()]
+            names: vec!["pickle.loads".to_owned(), "pickle.load".to_owned()],
+            arguments: Vec::new(),
         }
     );
     assert_eq!(parsed.rules[0].id, "no-pickle");

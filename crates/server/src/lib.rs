@@ -25,7 +25,9 @@ use tower_lsp_server::{ClientSocket, LspService, Server};
 
 /// Builds the service and the socket for messages to the client, e.g. to drive the server in tests.
 pub fn service() -> (LspService<GuardianServer>, ClientSocket) {
-    LspService::new(GuardianServer::new)
+    LspService::build(GuardianServer::new)
+        .custom_method("window/workDoneProgress/cancel", GuardianServer::work_done_progress_cancel)
+        .finish()
 }
 
 /// Serves the Language Server Protocol on stdin and stdout until the client exits.

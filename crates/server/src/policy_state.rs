@@ -6,7 +6,7 @@
 //! Bundled documents have no file of their own, so they are written once to
 //! a cache folder under the system temp dir and linked there.
 //!
-//! [`PolicySet`] holds one [`LoadedPolicy`] per workspace root, so each root
+//! [`PolicySet`] contains one [`LoadedPolicy`] per workspace root, so each root
 //! is judged by its own steering documents.
 
 use std::path::{Path, PathBuf};
@@ -98,7 +98,7 @@ pub struct PolicySet {
     /// The policy load that produced this set; part of every pull diagnostic `resultId`.
     pub generation: u64,
     roots: Vec<RootPolicy>,
-    /// The bundled-only policy, for files outside every workspace root.
+    /// The policy for files outside every workspace root: organization, user and bundled documents.
     fallback: Arc<LoadedPolicy>,
 }
 
@@ -109,7 +109,7 @@ pub struct RootPolicy {
     pub policy: Arc<LoadedPolicy>,
 }
 
-/// What a policy set load needs: the workspace roots and the organization folders.
+/// The inputs of a policy set load: the workspace roots and the organization folders.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySetOptions {
     pub workspace_roots: Vec<PathBuf>,
@@ -125,7 +125,7 @@ pub struct PolicyChoice {
 }
 
 impl PolicySet {
-    /// Loads one policy per workspace root and the bundled-only fallback.
+    /// Loads one policy per workspace root and the fallback for files outside them.
     /// Blocking, because it reads steering documents from disk.
     pub fn load(options: &PolicySetOptions, generation: u64) -> Self {
         let roots = options
@@ -143,14 +143,14 @@ impl PolicySet {
             })
             .collect();
 
-        let fallback_options = LoadOptions { known_checks: guardian_analysis::known_checks(), ..LoadOptions::default() };
+        // Organization documents bind every file the developer edits, inside a workspace root or not.
+        let fallback_options = LoadOptions {
+            workspace_root: None,
+            steering_paths: options.steering_paths.clone(),
+            include_user_global: true,
+            known_checks: guardian_analysis::known_checks(),
+        };
         Self { generation, roots, fallback: Arc::new(LoadedPolicy::load(&fallback_options)) }
-    }
-
-    /// Wraps one policy as the fallback of a set without workspace roots, e.g. for tests.
-    #[cfg(test)]
-    pub fn from_fallback(policy: LoadedPolicy, generation: u64) -> Self {
-        Self { generation, roots: Vec::new(), fallback: Arc::new(policy) }
     }
 
     pub fn roots(&self) -> &[RootPolicy] {
@@ -166,10 +166,6 @@ impl PolicySet {
             .map_or_else(|| Arc::clone(&self.fallback), |root| Arc::clone(&root.policy));
 
         PolicyChoice { policy, analysis_path: from_proto::analysis_path(uri, &root_paths) }
-    }
-
-    pub fn choose_fallback(&self) -> Arc<LoadedPolicy> {
-        Arc::clone(&self.fallback)
     }
 
     /// Returns every loaded policy: each root's, then the fallback.

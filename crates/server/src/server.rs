@@ -6,13 +6,15 @@ use std::sync::Arc;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{
     CodeActionParams, CodeActionResponse, DidChangeConfigurationParams, DidChangeTextDocumentParams,
-    DidChangeWatchedFilesParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    DidChangeWatchedFilesParams, DidChangeWorkspaceFoldersParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentDiagnosticParams, DocumentDiagnosticReportResult,
     ExecuteCommandParams, Hover, HoverParams, InitializeParams, InitializeResult, InitializedParams, LSPAny,
+    WorkDoneProgressCancelParams,
 };
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::guard;
-use crate::handlers::{code_actions, commands, documents, hover, lifecycle, workspace};
+use crate::handlers::{code_actions, commands, diagnostics, documents, hover, lifecycle, scan, workspace};
 use crate::session::Session;
 
 /// The Guardian language server.
@@ -26,8 +28,13 @@ impl GuardianServer {
     }
 
     #[cfg(test)]
-    pub(crate) fn session(&self) -> &Session {
+    pub(crate) fn session(&self) -> &Arc<Session> {
         &self.session
+    }
+
+    /// `window/workDoneProgress/cancel`, which tower-lsp's trait lacks; registered in [`crate::service`].
+    pub async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        scan::cancel(&self.session, &params.token);
     }
 }
 
@@ -60,6 +67,10 @@ impl LanguageServer for GuardianServer {
         guard::notification("textDocument/didClose", documents::did_close(&self.session, params)).await;
     }
 
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        guard::request("textDocument/diagnostic", diagnostics::pull(&self.session, params)).await
+    }
+
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         guard::request("textDocument/codeAction", code_actions::code_action(&self.session, params)).await
     }
@@ -75,6 +86,14 @@ impl LanguageServer for GuardianServer {
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         guard::notification("workspace/didChangeWatchedFiles", workspace::did_change_watched_files(&self.session, params))
             .await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        guard::notification(
+            "workspace/didChangeWorkspaceFolders",
+            workspace::did_change_workspace_folders(&self.session, params),
+        )
+        .await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

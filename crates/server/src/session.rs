@@ -26,6 +26,8 @@ pub struct Session {
     policies: RwLock<Arc<PolicySet>>,
     /// Incremented when a policy load starts, so an older load never replaces a newer one.
     policy_generation: AtomicU64,
+    /// The last [`DocumentState::open_sequence`] handed out.
+    open_sequence: AtomicU64,
     config: RwLock<Arc<ClientConfig>>,
     /// Documents with a push analysis running; the value is whether another run was requested meanwhile.
     queued_analyses: DashMap<Uri, bool>,
@@ -33,6 +35,8 @@ pub struct Session {
     scan_published: Mutex<Vec<Uri>>,
     /// The running workspace scan, if any.
     active_scan: Mutex<Option<ActiveScan>>,
+    /// Whether the client accepted the steering document watchers.
+    watchers_registered: AtomicBool,
 }
 
 /// The progress token and cancellation flag of a running workspace scan.
@@ -45,6 +49,8 @@ pub struct ActiveScan {
 /// One open Python document.
 #[derive(Debug)]
 pub struct DocumentState {
+    /// Distinguishes successive opens of one URI, whose versions may repeat.
+    pub open_sequence: u64,
     /// The version of the last change the client sent.
     pub version: i32,
     /// `None` while our copy is out of sync, until the next full-text change.
@@ -66,7 +72,7 @@ pub struct ClientConfig {
     pub supports_pull_diagnostics: bool,
     /// The client handles `workspace/diagnostic/refresh`.
     pub supports_diagnostic_refresh: bool,
-    /// The client answers `workspace/configuration`.
+    /// The client supports `workspace/configuration` requests.
     pub supports_configuration: bool,
     /// The client accepts `window/workDoneProgress/create`.
     pub supports_work_done_progress: bool,
@@ -93,6 +99,7 @@ impl Default for ClientConfig {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub uri: Uri,
+    pub open_sequence: u64,
     pub version: i32,
     pub document: Document,
     /// The path `files:` globs are matched against, relative to the document's workspace root.
@@ -111,10 +118,12 @@ impl Session {
             documents: DashMap::new(),
             policies: RwLock::new(Arc::new(PolicySet::default())),
             policy_generation: AtomicU64::new(0),
+            open_sequence: AtomicU64::new(0),
             config: RwLock::new(Arc::new(ClientConfig::default())),
             queued_analyses: DashMap::new(),
             scan_published: Mutex::new(Vec::new()),
             active_scan: Mutex::new(None),
+            watchers_registered: AtomicBool::new(false),
         }
     }
 
@@ -128,14 +137,6 @@ impl Session {
 
     pub fn policies(&self) -> Arc<PolicySet> {
         self.policies.read().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// Returns every loaded policy, one per workspace root plus the fallback.
-    pub fn loaded_policies(&self) -> Vec<Arc<LoadedPolicy>> {
-        let policies = self.policies();
-        let mut loaded: Vec<Arc<LoadedPolicy>> = policies.roots().iter().map(|root| Arc::clone(&root.policy)).collect();
-        loaded.push(policies.choose_fallback());
-        loaded
     }
 
     /// Starts a policy load and returns its generation, for [`Session::store_policies`].
@@ -162,6 +163,16 @@ impl Session {
         }
     }
 
+    /// Records whether the steering document watchers are registered and returns the previous state.
+    pub fn set_watchers_registered(&self, registered: bool) -> bool {
+        self.watchers_registered.swap(registered, Ordering::SeqCst)
+    }
+
+    /// Returns a new [`DocumentState::open_sequence`] for a document being opened.
+    pub fn next_open_sequence(&self) -> u64 {
+        self.open_sequence.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
     pub fn documents(&self) -> &DashMap<Uri, DocumentState> {
         &self.documents
     }
@@ -178,14 +189,15 @@ impl Session {
 
     /// Copies an open, in-sync document together with the current policy and configuration.
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let (version, document) = {
+        let (open_sequence, version, document) = {
             let state = self.documents.get(uri)?;
-            (state.version, state.document.clone()?)
+            (state.open_sequence, state.version, state.document.clone()?)
         };
         let policies = self.policies();
         let choice = policies.choose(uri);
         Some(Snapshot {
             uri: uri.clone(),
+            open_sequence,
             version,
             document,
             analysis_path: choice.analysis_path,
@@ -195,8 +207,8 @@ impl Session {
         })
     }
 
-    /// Marks a document for push analysis; returns `true` when the caller must start the analysis
-    /// loop, `false` when a running loop will pick up the request.
+    /// Marks a document for push analysis. Returns `true` when the caller must start the analysis
+    /// loop, and `false` when a running loop picks up the request.
     pub fn queue_analysis(&self, uri: &Uri) -> bool {
         match self.queued_analyses.entry(uri.clone()) {
             dashmap::Entry::Occupied(mut running) => {
@@ -220,6 +232,11 @@ impl Session {
     /// Ends a document's analysis loop unless another run was requested; returns whether it ended.
     pub fn finish_analysis(&self, uri: &Uri) -> bool {
         self.queued_analyses.remove_if(uri, |_, requested| !*requested).is_some()
+    }
+
+    /// Ends a document's analysis loop after it failed.
+    pub fn abandon_analysis(&self, uri: &Uri) {
+        self.queued_analyses.remove(uri);
     }
 
     /// Replaces the list of files with scan diagnostics and returns the previous list.

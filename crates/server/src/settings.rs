@@ -6,6 +6,9 @@ use std::path::PathBuf;
 /// The configuration section Guardian requests with `workspace/configuration`.
 pub const CONFIGURATION_SECTION: &str = "guardian";
 
+/// The top-level keys of [`Settings`], as clients spell them.
+const SETTING_KEYS: [&str; 2] = ["steering", "scan"];
+
 /// Guardian's settings, as `{"steering": {"paths": [...]}, "scan": {"maxFiles": 10000}}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -20,7 +23,7 @@ pub struct Settings {
 pub struct ScanSettings {
     /// The maximum number of Python files one scan analyzes; the rest are skipped with a warning.
     pub max_files: usize,
-    /// Files larger than this many bytes are skipped, because they are usually generated code.
+    /// Files larger than this many bytes are skipped, because such files are often generated code.
     pub max_file_bytes: u64,
 }
 
@@ -47,12 +50,18 @@ impl Settings {
         value.and_then(Self::parse).unwrap_or_default()
     }
 
-    /// Reads settings from a client payload, or `None` when the payload holds no Guardian settings (`null`).
+    /// Reads settings from a client payload, or `None` when the payload contains no Guardian settings.
     ///
-    /// Invalid settings are logged and become the defaults.
+    /// `null`, and an object without any Guardian key, contain none: eglot sends `{}` on connect, and
+    /// several clients answer `workspace/configuration` with `{}` for a section the user never set,
+    /// and neither may wipe the settings from `initializationOptions`. Invalid settings are logged
+    /// and become the defaults.
     pub fn parse(value: &serde_json::Value) -> Option<Self> {
         let value = value.get(CONFIGURATION_SECTION).unwrap_or(value);
-        if value.is_null() {
+        let has_guardian_key = value
+            .as_object()
+            .is_some_and(|object| SETTING_KEYS.iter().any(|key| object.contains_key(*key)));
+        if value.is_null() || (value.is_object() && !has_guardian_key) {
             return None;
         }
 
@@ -102,5 +111,12 @@ mod tests {
         assert_eq!(Settings::parse(&json!(null)), None);
         assert_eq!(Settings::parse(&json!({"guardian": null})), None);
         assert_eq!(Settings::parse(&json!({"steering": 3})), Some(Settings::default()));
+    }
+
+    #[test]
+    fn parse_treats_empty_object_as_missing() {
+        assert_eq!(Settings::parse(&json!({})), None);
+        assert_eq!(Settings::parse(&json!({"guardian": {}})), None);
+        assert_eq!(Settings::parse(&json!({"python": {"analysis": true}})), None);
     }
 }

@@ -5,15 +5,27 @@
 //! once and hands each node to the handlers of the enabled checks, so adding
 //! a check costs a match arm, not another traversal.
 
+pub(crate) mod bind_all_interfaces;
+pub(crate) mod code_injection;
 pub(crate) mod command_injection;
 pub(crate) mod custom_calls;
+pub(crate) mod custom_query;
+pub(crate) mod custom_regex;
 pub(crate) mod debug_enabled;
 pub(crate) mod deserialization;
 pub(crate) mod hardcoded_secret;
+pub(crate) mod insecure_random;
+pub(crate) mod insecure_tempfile;
+pub(crate) mod jwt_verification_disabled;
+pub(crate) mod path_traversal;
+pub(crate) mod request_without_timeout;
 pub(crate) mod sql_injection;
+pub(crate) mod ssrf;
 pub(crate) mod template_injection;
 pub(crate) mod tls_verification_disabled;
 pub(crate) mod weak_crypto;
+pub(crate) mod weak_permissions;
+pub(crate) mod xxe;
 
 use std::ops::Range;
 use std::path::Path;
@@ -23,8 +35,10 @@ use tree_sitter::Node;
 
 use crate::semantic::{ImportMap, ValueOrigin};
 use crate::semantic::syntax::{self, Walk};
+use crate::semantic::taint::TaintSource;
 use crate::semantic::values::Values;
-use crate::{CheckInfo, Fix, Related};
+use crate::fixes;
+use crate::{CheckInfo, Edit, Fix, Related};
 
 /// A built-in check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,10 +51,20 @@ pub(crate) enum CheckId {
     TlsVerificationDisabled,
     DebugEnabled,
     Deserialization,
+    CodeInjection,
+    InsecureRandom,
+    Xxe,
+    PathTraversal,
+    Ssrf,
+    InsecureTempfile,
+    BindAllInterfaces,
+    JwtVerificationDisabled,
+    WeakPermissions,
+    RequestWithoutTimeout,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 8] = [
+    pub const ALL: [CheckId; 18] = [
         CheckId::HardcodedSecret,
         CheckId::SqlInjection,
         CheckId::CommandInjection,
@@ -49,6 +73,16 @@ impl CheckId {
         CheckId::TlsVerificationDisabled,
         CheckId::DebugEnabled,
         CheckId::Deserialization,
+        CheckId::CodeInjection,
+        CheckId::InsecureRandom,
+        CheckId::Xxe,
+        CheckId::PathTraversal,
+        CheckId::Ssrf,
+        CheckId::InsecureTempfile,
+        CheckId::BindAllInterfaces,
+        CheckId::JwtVerificationDisabled,
+        CheckId::WeakPermissions,
+        CheckId::RequestWithoutTimeout,
     ];
 
     pub fn info(self) -> &'static CheckInfo {
@@ -61,6 +95,16 @@ impl CheckId {
             CheckId::TlsVerificationDisabled => &tls_verification_disabled::INFO,
             CheckId::DebugEnabled => &debug_enabled::INFO,
             CheckId::Deserialization => &deserialization::INFO,
+            CheckId::CodeInjection => &code_injection::INFO,
+            CheckId::InsecureRandom => &insecure_random::INFO,
+            CheckId::Xxe => &xxe::INFO,
+            CheckId::PathTraversal => &path_traversal::INFO,
+            CheckId::Ssrf => &ssrf::INFO,
+            CheckId::InsecureTempfile => &insecure_tempfile::INFO,
+            CheckId::BindAllInterfaces => &bind_all_interfaces::INFO,
+            CheckId::JwtVerificationDisabled => &jwt_verification_disabled::INFO,
+            CheckId::WeakPermissions => &weak_permissions::INFO,
+            CheckId::RequestWithoutTimeout => &request_without_timeout::INFO,
         }
     }
 
@@ -89,6 +133,12 @@ pub(crate) struct RawFinding {
 pub(crate) struct CallsRule {
     pub id: String,
     pub names: Vec<String>,
+    /// Keyword arguments a call must pass to match; empty matches every call.
+    pub arguments: Vec<guardian_policy::ArgumentMatcher>,
+    /// The policy's `message:`, which replaces the default text.
+    pub message: Option<String>,
+    /// Replaces the callee with `fix.replace` and adds `fix.import` when missing.
+    pub fix: Option<FixTemplate>,
 }
 
 /// The enabled checks and the policy settings they read.
@@ -150,6 +200,18 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Points at where untrusted data entered the function, for a finding's related locations.
+pub(crate) fn taint_related(source: Option<&TaintSource<'_>>) -> Vec<Related> {
+    source.map(|source| Related { range: source.node.byte_range(), message: source.description.clone() }).into_iter().collect()
+}
+
+/// Returns the edit that adds `import MODULE`, or `None` when the module already binds that name.
+pub(crate) fn import_edit(context: &Context<'_>, module: &str) -> Option<Edit> {
+    let import_line = format!("import {module}");
+    let present = context.imports.binds(module, module) || fixes::has_import_line(context.root, context.source, &import_line);
+    (!present).then(|| fixes::add_import(context.root, context.source, context.imports, &import_line))
+}
+
 /// Runs every enabled check over the tree in one traversal.
 pub(crate) fn run(context: &Context<'_>) -> Vec<RawFinding> {
     let mut findings = Vec::new();
@@ -191,6 +253,36 @@ fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) 
             if enabled(CheckId::Deserialization) {
                 deserialization::check_call(context, node, findings);
             }
+            if enabled(CheckId::CodeInjection) {
+                code_injection::check_call(context, node, findings);
+            }
+            if enabled(CheckId::InsecureRandom) {
+                insecure_random::check_call(context, node, findings);
+            }
+            if enabled(CheckId::Xxe) {
+                xxe::check_call(context, node, findings);
+            }
+            if enabled(CheckId::PathTraversal) {
+                path_traversal::check_call(context, node, findings);
+            }
+            if enabled(CheckId::Ssrf) {
+                ssrf::check_call(context, node, findings);
+            }
+            if enabled(CheckId::InsecureTempfile) {
+                insecure_tempfile::check_call(context, node, findings);
+            }
+            if enabled(CheckId::BindAllInterfaces) {
+                bind_all_interfaces::check_call(context, node, findings);
+            }
+            if enabled(CheckId::JwtVerificationDisabled) {
+                jwt_verification_disabled::check_call(context, node, findings);
+            }
+            if enabled(CheckId::WeakPermissions) {
+                weak_permissions::check_call(context, node, findings);
+            }
+            if enabled(CheckId::RequestWithoutTimeout) {
+                request_without_timeout::check_call(context, node, findings);
+            }
             if !settings.calls_rules.is_empty() {
                 custom_calls::check_call(context, node, findings);
             }
@@ -209,6 +301,11 @@ fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) 
             }
             if enabled(CheckId::WeakCrypto) {
                 weak_crypto::check_string(context, node, findings);
+            }
+        }
+        "pair" => {
+            if enabled(CheckId::InsecureTempfile) {
+                insecure_tempfile::check_pair(context, node, findings);
             }
         }
         "attribute" => {

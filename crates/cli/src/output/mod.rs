@@ -100,8 +100,8 @@ pub fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
 
 /// Shows `path` relative to `current_directory` when it lies inside it, else unchanged.
 pub fn display_path(path: &Path, current_directory: &Path) -> String {
-    let shown = path.strip_prefix(current_directory).unwrap_or(path);
-    shown.display().to_string()
+    let relative = path.strip_prefix(current_directory).unwrap_or(path);
+    relative.display().to_string()
 }
 
 /// Converts a byte offset into a position for people; offsets past the end clamp to the end.
@@ -167,7 +167,7 @@ pub fn frame_text(line: &str, masked: Option<Range<usize>>) -> String {
     result
 }
 
-/// Whether the source text under a finding must be masked before it is printed.
+/// Returns whether the source text under a finding must be masked before it is printed.
 pub fn masks_source(finding: &Finding) -> bool {
     finding.rule == SECRET_RULE
 }

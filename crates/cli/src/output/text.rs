@@ -149,7 +149,7 @@ fn frame_lines(text: &str, range: &Range<usize>) -> Vec<Range<usize>> {
     lines
 }
 
-/// The part of `finding` inside `line`, relative to the line start.
+/// Returns the part of `finding` inside `line`, relative to the line start.
 fn underline_range(line: &Range<usize>, finding: &Range<usize>) -> Range<usize> {
     let start = finding.start.clamp(line.start, line.end);
     let end = finding.end.clamp(start, line.end);

@@ -25,10 +25,12 @@ pub const KNOWN_CHECKS: &[KnownCheck] = &[
             "token",
             "tokens",
         ],
+        options: &[],
     },
     KnownCheck {
         name: "sql-injection",
         topics: &["sql", "sql injection", "database query", "database queries"],
+        options: &[],
     },
     KnownCheck {
         name: "command-injection",
@@ -39,14 +41,17 @@ pub const KNOWN_CHECKS: &[KnownCheck] = &[
             "operating system command",
             "operating system commands",
         ],
+        options: &[],
     },
     KnownCheck {
         name: "template-injection",
         topics: &["template", "templates", "template injection"],
+        options: &[],
     },
     KnownCheck {
         name: "weak-crypto",
         topics: &["cryptography", "crypto", "hashing", "encryption", "cipher"],
+        options: &[],
     },
     KnownCheck {
         name: "tls-verification-disabled",
@@ -57,14 +62,17 @@ pub const KNOWN_CHECKS: &[KnownCheck] = &[
             "certificate",
             "certificates",
         ],
+        options: &[],
     },
     KnownCheck {
         name: "debug-enabled",
         topics: &["debug", "debug mode", "debugger", "deployment"],
+        options: &[],
     },
     KnownCheck {
         name: "deserialization",
         topics: &["deserialization", "serialization", "pickle"],
+        options: &[],
     },
 ];
 
@@ -99,7 +107,18 @@ pub fn render_sections(sections: &[Section]) -> String {
 pub fn render_rule(rule: &Rule) -> String {
     let kind = match &rule.kind {
         RuleKind::Check { name } => format!("check {name}"),
-        RuleKind::Calls { names } => format!("calls [{}]", names.join(", ")),
+        RuleKind::Calls { names, arguments } if arguments.is_empty() => {
+            format!("calls [{}]", names.join(", "))
+        }
+        RuleKind::Calls { names, arguments } => {
+            let written: Vec<String> = arguments
+                .iter()
+                .map(|matcher| format!("{}={}", matcher.keyword, matcher.value))
+                .collect();
+            format!("calls [{}] with {}", names.join(", "), written.join(", "))
+        }
+        RuleKind::Query { query } => format!("query {:?}", query.source.trim()),
+        RuleKind::Regex { regex } => format!("regex {:?}", regex.regex.as_str()),
     };
     let binding = match &rule.binding {
         Binding::Block => "block".to_owned(),

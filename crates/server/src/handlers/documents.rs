@@ -23,8 +23,18 @@ pub async fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams)
     }
 
     tracing::debug!(uri = document.uri.as_str(), version = document.version, "opened");
-    let state = DocumentState { version: document.version, document: Some(Document::new(document.text)) };
+    let state = DocumentState {
+        open_sequence: session.next_open_sequence(),
+        version: document.version,
+        document: Some(Document::new(document.text)),
+    };
     session.documents().insert(document.uri.clone(), state);
+
+    // A pull client would show the scan's pushed diagnostics next to its pulled ones; push clients get them replaced.
+    let had_scan_diagnostics = session.forget_scan_published(&document.uri);
+    if had_scan_diagnostics && session.config().supports_pull_diagnostics {
+        diagnostics::clear(session, document.uri.clone(), None).await;
+    }
     diagnostics::schedule(session, document.uri);
 }
 

@@ -1,13 +1,15 @@
 //! `initialize`, `initialized` and `shutdown`: capability negotiation,
-//! the first policy load and the steering document watchers.
+//! the first policy load, the settings request and the steering document watchers.
 
 use std::sync::Arc;
 
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
-    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, ExecuteCommandOptions, HoverProviderCapability,
-    InitializeParams, InitializeResult, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, DiagnosticOptions, DiagnosticServerCapabilities,
+    ExecuteCommandOptions, HoverProviderCapability, InitializeParams, InitializeResult, OneOf, SaveOptions,
+    ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, WorkDoneProgressOptions, WorkspaceFoldersServerCapabilities,
+    WorkspaceServerCapabilities,
 };
 
 use crate::from_proto;
@@ -23,6 +25,7 @@ pub async fn initialize(session: &Arc<Session>, params: InitializeParams) -> jso
         encoding = ?encoding,
         roots = config.workspace_roots.len(),
         steering_paths = config.settings.steering.paths.len(),
+        pull_diagnostics = config.supports_pull_diagnostics,
         "initializing"
     );
     session.set_config(config);
@@ -39,8 +42,19 @@ pub async fn initialize(session: &Arc<Session>, params: InitializeParams) -> jso
     })
 }
 
+/// Requests the client's settings, which may replace `initializationOptions`, then registers the watchers.
 pub async fn initialized(session: &Arc<Session>) {
-    workspace::register_watchers(session).await;
+    let fetched = workspace::fetch_settings(session).await;
+    let registered_by_apply = match fetched {
+        Some(settings) if settings != session.config().settings => {
+            workspace::apply_settings(session, settings).await;
+            true
+        }
+        _ => false,
+    };
+    if !registered_by_apply {
+        workspace::register_watchers(session).await;
+    }
 }
 
 pub async fn shutdown() -> jsonrpc::Result<()> {
@@ -58,12 +72,31 @@ fn client_config(params: &InitializeParams) -> ClientConfig {
         .and_then(|workspace| workspace.workspace_edit.as_ref())
         .and_then(|edit| edit.document_changes)
         .unwrap_or(false);
+    let supports_pull_diagnostics =
+        params.capabilities.text_document.as_ref().is_some_and(|text_document| text_document.diagnostic.is_some());
+    let supports_diagnostic_refresh = workspace
+        .and_then(|workspace| workspace.diagnostics.as_ref())
+        .and_then(|diagnostics| diagnostics.refresh_support)
+        .unwrap_or(false);
+    let supports_configuration = workspace.and_then(|workspace| workspace.configuration).unwrap_or(false);
+    let supports_work_done_progress = params
+        .capabilities
+        .window
+        .as_ref()
+        .and_then(|window| window.work_done_progress)
+        .unwrap_or(false);
+    let initialization_settings = params.initialization_options.as_ref().and_then(Settings::parse);
 
     ClientConfig {
         encoding: from_proto::position_encoding(params),
         workspace_roots: from_proto::workspace_roots(params),
-        settings: Settings::from_client_value(params.initialization_options.as_ref()),
+        settings: initialization_settings.clone().unwrap_or_default(),
+        initialization_settings,
         supports_watched_files_registration,
+        supports_pull_diagnostics,
+        supports_diagnostic_refresh,
+        supports_configuration,
+        supports_work_done_progress,
         workspace_edit_shape: if supports_document_changes {
             WorkspaceEditShape::VersionedDocumentChanges
         } else {
@@ -91,8 +124,22 @@ fn server_capabilities(encoding: guardian_analysis::PositionEncoding) -> ServerC
         code_action_provider: Some(CodeActionProviderCapability::Options(code_actions)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![commands::OPEN_POLICY.to_string()],
+            commands: commands::COMMANDS.iter().map(ToString::to_string).collect(),
             ..ExecuteCommandOptions::default()
+        }),
+        // Advertised to every client: only clients that declare `textDocument.diagnostic` send the request.
+        diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
+            identifier: Some(to_proto::DIAGNOSTIC_SOURCE.to_string()),
+            inter_file_dependencies: false,
+            workspace_diagnostics: false,
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
         }),
         ..ServerCapabilities::default()
     }

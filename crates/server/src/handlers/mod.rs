@@ -9,4 +9,5 @@ pub mod diagnostics;
 pub mod documents;
 pub mod hover;
 pub mod lifecycle;
+pub mod scan;
 pub mod workspace;

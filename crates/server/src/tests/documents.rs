@@ -1,4 +1,4 @@
-//! In-process tests that drive [`GuardianServer`] through its `LanguageServer` methods.
+//! Text synchronization tests that call `LanguageServer` methods directly.
 
 use std::str::FromStr;
 

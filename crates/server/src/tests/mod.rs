@@ -1,0 +1,10 @@
+//! In-process tests that drive [`GuardianServer`](crate::GuardianServer) through
+//! `LanguageServer` methods or through the JSON-RPC service with a scripted client.
+
+mod coalescing;
+mod documents;
+pub(crate) mod harness;
+mod pull_diagnostics;
+mod scan;
+mod settings;
+mod workspace_roots;
