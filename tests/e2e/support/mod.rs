@@ -10,23 +10,10 @@ use std::process::{Command, Output};
 /// Path of the binary under test, built by Cargo for this test target.
 pub const GUARDIAN: &str = env!("CARGO_BIN_EXE_guardian");
 
-/// The shared example data used by some tests; `GUARDIAN_SHARED_DIR` overrides the default location.
-const DEFAULT_SHARED_DIR: &str = "/work/shared";
 
-/// Returns a path inside the shared example data, or `None` (after printing why) when it is absent.
-///
-/// With `CI=true` the data is required: its absence fails the test instead of skipping it.
+/// Returns a path inside the shared example data, or `None` when the test should skip.
 pub fn shared_path(relative: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("GUARDIAN_SHARED_DIR").map_or_else(|| PathBuf::from(DEFAULT_SHARED_DIR), PathBuf::from);
-    let path = base.join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-
-    let required = std::env::var("CI").is_ok_and(|value| value == "true");
-    assert!(!required, "shared test data not found at {}; CI=true requires it", path.display());
-    eprintln!("skipping: shared test data not found at {} (set GUARDIAN_SHARED_DIR to run this test)", path.display());
-    None
+    guardian_test_support::shared_path(relative)
 }
 
 /// The project's own fixture folder, `tests/fixtures/NAME`.

@@ -118,16 +118,7 @@ pub fn assert_fixes_resolve(source: &str, rule: &str) {
     }
 }
 
-/// Returns the shared test data folder, or `None` (with a message) when it is absent.
-/// Under `CI=true` its absence fails the test instead.
-#[allow(clippy::print_stderr, reason = "a skipped test says why on stderr")]
+/// Returns a path inside the shared example data, or `None` when the test should skip.
 pub fn shared_data(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from("/work/shared").join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
-    assert!(!in_ci, "shared test data {} is missing and CI=true", path.display());
-    eprintln!("skipped: shared test data {} is missing", path.display());
-    None
+    guardian_test_support::shared_path(relative)
 }

@@ -187,24 +187,7 @@ fn binding_name(binding: &Binding) -> String {
     }
 }
 
-/// Returns the path of a shared test-data folder, or `None` (after saying why) when it is absent.
-///
-/// Under `CI=true` a missing folder fails the test instead.
-#[allow(
-    clippy::print_stderr,
-    reason = "the test harness shows a skipped test's reason on stderr"
-)]
+/// Returns a path inside the shared example data, or `None` when the test should skip.
 pub fn shared_folder(relative: &str) -> Option<std::path::PathBuf> {
-    let path = Path::new("/work/shared").join(relative);
-    if path.is_dir() {
-        return Some(path);
-    }
-    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
-    assert!(
-        !in_ci,
-        "shared test data {} is missing, and CI=true requires it",
-        path.display()
-    );
-    eprintln!("skipping: shared test data {} is absent", path.display());
-    None
+    guardian_test_support::shared_path(relative)
 }

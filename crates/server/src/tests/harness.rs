@@ -38,24 +38,10 @@ pub fn push_capabilities() -> Value {
     })
 }
 
-/// The shared example data; `GUARDIAN_SHARED_DIR` overrides this location.
-const DEFAULT_SHARED_DIR: &str = "/work/shared";
 
-/// Returns a path inside the shared example data, or `None` (after printing why) when it is absent.
-///
-/// With `CI=true` the data is required: its absence fails the test instead of skipping it.
-#[expect(clippy::print_stderr, reason = "the skip notice is for the person running the tests")]
+/// Returns a path inside the shared example data, or `None` when the test should skip.
 pub fn shared_path(relative: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("GUARDIAN_SHARED_DIR").map_or_else(|| PathBuf::from(DEFAULT_SHARED_DIR), PathBuf::from);
-    let path = base.join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-
-    let required = std::env::var("CI").is_ok_and(|value| value == "true");
-    assert!(!required, "shared test data not found at {}; CI=true requires it", path.display());
-    eprintln!("skipping: shared test data not found at {} (set GUARDIAN_SHARED_DIR to run this test)", path.display());
-    None
+    guardian_test_support::shared_path(relative)
 }
 
 /// Returns the `file:` URI of a path as a string.
