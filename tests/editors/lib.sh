@@ -18,18 +18,18 @@ skip() {
 }
 
 # Prints the folder of shared test data: $GUARDIAN_SHARED_DIR, else a
-# `shared` folder beside the repository, else /work/shared. When none exists,
-# skips the test, or fails it when CI=true.
+# `shared` folder beside the repository. When neither exists, skips the test,
+# or fails it when CI=true.
 find_shared_dir() {
     local candidate
-    for candidate in "${GUARDIAN_SHARED_DIR:-}" "$REPO_ROOT/../shared" /work/shared; do
+    for candidate in "${GUARDIAN_SHARED_DIR:-}" "$REPO_ROOT/../shared"; do
         if [ -n "$candidate" ] && [ -d "$candidate/examples/fry-factory" ]; then
             (cd "$candidate" && pwd)
             return 0
         fi
     done
 
-    local message="shared test data not found (looked in \$GUARDIAN_SHARED_DIR, $REPO_ROOT/../shared and /work/shared)"
+    local message="shared test data not found (looked in \$GUARDIAN_SHARED_DIR, and $REPO_ROOT/../shared)"
     if [ "${CI:-}" = "true" ]; then
         fail "$message; CI=true requires it"
     fi
