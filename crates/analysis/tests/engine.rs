@@ -86,6 +86,16 @@ fn catalog_lists_every_check_with_documentation() {
             "tls-verification-disabled",
             "debug-enabled",
             "deserialization",
+            "code-injection",
+            "insecure-random",
+            "xxe",
+            "path-traversal",
+            "ssrf",
+            "insecure-tempfile",
+            "bind-all-interfaces",
+            "jwt-verification-disabled",
+            "weak-permissions",
+            "request-without-timeout",
         ]
     );
     for check in catalog() {

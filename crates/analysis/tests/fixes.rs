@@ -188,3 +188,81 @@ fn exception_keeps_tab_indentation() {
     let recorded = exception.map(|fix| apply_edits(source, &fix.edits)).unwrap_or_default();
     assert!(recorded.contains("\t\t# guardian: ignore[weak-crypto] reason="), "{recorded:?}");
 }
+
+const TOKEN_WITH_RANDOM: &str = r#"import random
+import string
+
+ALPHABET = string.ascii_letters + string.digits
+
+
+def reset_token():
+    return "".join(random.choice(ALPHABET) for _ in range(32))
+
+
+def login_otp():
+    otp = random.randint(100000, 999999)
+    return str(otp)
+"#;
+
+#[test]
+fn fix_random_to_secrets() {
+    insta::assert_snapshot!(render_fixes(TOKEN_WITH_RANDOM, "insecure-random"));
+    assert_fixes_resolve("import random\n\ndef reset_token(alphabet):\n    return random.choice(alphabet)\n", "insecure-random");
+    assert_fixes_resolve("import random\n\ndef login_otp():\n    return random.randint(0, 999999)\n", "insecure-random");
+}
+
+const REQUESTS_WITHOUT_TIMEOUT: &str = r#"import requests
+
+
+def rates(currency):
+    return requests.get(f"https://rates.example.com/{currency}").json()
+
+
+def ship(parcel):
+    return requests.post(
+        "https://ship.example.com/shipments",
+        json=parcel,
+    )
+
+
+def export():
+    return requests.get("https://crm.example.com/export", timeout=None).content
+"#;
+
+#[test]
+fn fix_request_timeout_added() {
+    insta::assert_snapshot!(render_fixes(REQUESTS_WITHOUT_TIMEOUT, "request-without-timeout"));
+    assert_fixes_resolve("import requests\nrequests.get(URL)\n", "request-without-timeout");
+    assert_fixes_resolve("import requests\nrequests.post(\n    URL,\n    json=body,\n)\n", "request-without-timeout");
+    assert_fixes_resolve("import requests\nrequests.get(URL, timeout=None)\n", "request-without-timeout");
+}
+
+const MKTEMP: &str = r#"import tempfile
+
+
+def export_rows(rows):
+    path = tempfile.mktemp(suffix=".csv")
+    with open(path, "w") as fh:
+        fh.writelines(rows)
+    return path
+"#;
+
+#[test]
+fn fix_mktemp_to_mkstemp() {
+    insta::assert_snapshot!(render_fixes(MKTEMP, "insecure-tempfile"));
+    assert_fixes_resolve(MKTEMP, "insecure-tempfile");
+}
+
+const MD5_ETAG: &str = r#"import hashlib
+
+
+def etag(body):
+    return hashlib.md5(body).hexdigest()
+"#;
+
+#[test]
+fn fix_md5_offers_not_for_security() {
+    let rendered = render_fixes(MD5_ETAG, "weak-crypto");
+    insta::assert_snapshot!(rendered);
+    assert_fixes_resolve(MD5_ETAG, "weak-crypto");
+}

@@ -1,5 +1,9 @@
-//! The shared detection corpus: every `# expect:` marker for a category this
-//! crate implements must be found, and `clean` lines must stay clean.
+//! The shared detection corpus: every `# expect:` marker must name a category
+//! this crate implements and must be found, and `clean` lines must stay clean.
+//!
+//! With `GUARDIAN_FINDINGS_JSON=PATH`, the marker test also writes every
+//! finding as `[{"path","line","category"}]`, the input of the corpus's
+//! `score.py`, to PATH.
 
 mod common;
 
@@ -16,12 +20,25 @@ struct Score {
     clean_violated: Vec<String>,
 }
 
-fn score_file(path: &Path, relative: &str, scores: &mut BTreeMap<String, Score>) {
+/// One finding in the shape `score.py` reads.
+#[derive(serde::Serialize)]
+struct ScoredFinding {
+    path: String,
+    line: usize,
+    category: String,
+}
+
+fn score_file(path: &Path, relative: &str, scores: &mut BTreeMap<String, Score>, all_findings: &mut Vec<ScoredFinding>) {
     let Ok(source) = std::fs::read_to_string(path) else {
         return;
     };
     let implemented: Vec<&str> = catalog().iter().map(|check| check.name).collect();
     let findings = common::analyze_with_policy(&source, &common::all_checks_policy(), Path::new(relative));
+    all_findings.extend(findings.iter().map(|finding| ScoredFinding {
+        path: format!("python/{relative}"),
+        line: common::line_of(&source, finding.range.start) + 1,
+        category: finding.rule.clone(),
+    }));
 
     for (index, line) in source.lines().enumerate() {
         let Some(expected) = line.split("# expect:").nth(1).map(str::trim) else {
@@ -42,6 +59,7 @@ fn score_file(path: &Path, relative: &str, scores: &mut BTreeMap<String, Score>)
             continue;
         }
         if !implemented.contains(&expected) {
+            scores.entry(expected.to_owned()).or_default().missed.push(format!("{location} (category not implemented)"));
             continue;
         }
         let score = scores.entry(expected.to_owned()).or_default();
@@ -63,10 +81,17 @@ fn shared_cases_markers() {
     files.sort();
 
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
+    let mut all_findings = Vec::new();
     for path in &files {
         let relative = path.strip_prefix(&root).unwrap_or(path).to_string_lossy().replace('\\', "/");
-        score_file(path, &relative, &mut scores);
+        score_file(path, &relative, &mut scores, &mut all_findings);
     }
+    if let Ok(output) = std::env::var("GUARDIAN_FINDINGS_JSON") {
+        let json = serde_json::to_string_pretty(&all_findings).expect("findings serialize to JSON");
+        std::fs::write(&output, json).unwrap_or_else(|error| panic!("failed to write findings to {output}: {error}"));
+    }
+    let categories_in_corpus = scores.len();
+    assert!(categories_in_corpus >= 18, "expected markers for all 18 categories, scored {categories_in_corpus}");
 
     let mut report = String::new();
     for (rule, score) in &scores {

@@ -58,7 +58,7 @@ is not reported.
 - Ruff has no rule for this
 "#;
 
-/// Token classes of Simple JWT that verify in their constructor unless told not to.
+/// Simple JWT token classes, which verify the signature in their constructor unless given `verify=False`.
 const SIMPLE_JWT_TOKENS: &[&str] = &["AccessToken", "RefreshToken", "UntypedToken", "SlidingToken"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
@@ -142,6 +142,15 @@ fn check_algorithms(context: &Context<'_>, algorithms: Node<'_>, findings: &mut 
             report(findings, item, "the `none` algorithm accepts unsigned tokens");
         }
     }
+}
+
+/// Returns whether `verify=` on this call is about a JWT signature rather than TLS.
+pub(crate) fn is_token_call(context: &Context<'_>, call: Node<'_>) -> bool {
+    let Some(function) = call.child_by_field_name("function") else {
+        return false;
+    };
+    let method = syntax::last_name(function, context.source);
+    method.is_some_and(|method| SIMPLE_JWT_TOKENS.contains(&method)) || is_jwt_decode(context, call, function, method)
 }
 
 fn report(findings: &mut Vec<RawFinding>, location: Node<'_>, reason: &str) {

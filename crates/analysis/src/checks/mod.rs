@@ -303,11 +303,7 @@ fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) 
                 weak_crypto::check_string(context, node, findings);
             }
         }
-        "pair" => {
-            if enabled(CheckId::InsecureTempfile) {
-                insecure_tempfile::check_pair(context, node, findings);
-            }
-        }
+        "pair" if enabled(CheckId::InsecureTempfile) => insecure_tempfile::check_pair(context, node, findings),
         "attribute" => {
             if enabled(CheckId::TlsVerificationDisabled) {
                 tls_verification_disabled::check_attribute(context, node, findings);

@@ -52,7 +52,9 @@ For a private certificate authority, pass its bundle:
 
 ## Known problems
 
-`verify=False` is reported on any call, including ones unrelated to TLS.
+`verify=False` is reported on any call, including ones unrelated to TLS,
+except JWT decoding and Simple JWT tokens, which `jwt-verification-disabled`
+reports.
 
 ## References
 
@@ -66,10 +68,14 @@ const DISABLING_KEYWORDS: &[&str] = &["verify", "ssl", "verify_ssl"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
     let arguments = Arguments::of(call, context.source);
+    let is_token_call = super::jwt_verification_disabled::is_token_call(context, call);
     for keyword in DISABLING_KEYWORDS {
         let Some((value, whole)) = arguments.keyword_argument(keyword) else {
             continue;
         };
+        if is_token_call && *keyword == "verify" {
+            continue;
+        }
         if !syntax::is_false(context.values.assigned_value(value)) {
             continue;
         }

@@ -49,7 +49,9 @@ digest = hashlib.sha256(data).hexdigest()
 For passwords, use a password hash such as `argon2`, `bcrypt`, `scrypt` or
 `hashlib.pbkdf2_hmac`. For encryption, use AES-GCM or ChaCha20-Poly1305.
 The fix replaces `hashlib.md5` and `hashlib.sha1` with `hashlib.sha256`;
-stored digests must be recomputed.
+stored digests must be recomputed. A second fix adds
+`usedforsecurity=False` for a digest that is not a security control, such
+as a cache key or an ETag.
 
 ## Known problems
 
@@ -115,7 +117,10 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         let message = format!(
             "weak hash: {display_name} is broken for security use; use SHA-256 or stronger, or a password hash for passwords"
         );
-        let fixes = sha256_fix(context, function, &callee, &arguments).into_iter().collect();
+        let call_arguments = call.child_by_field_name("arguments");
+        let may_be_non_security = !hashes_secret_material(context, call);
+        let not_for_security_fix = call_arguments.filter(|_| may_be_non_security).and_then(not_for_security_fix);
+        let fixes = sha256_fix(context, function, &callee, &arguments).into_iter().chain(not_for_security_fix).collect();
         findings.push(RawFinding { rule: INFO.name.to_owned(), range: function.byte_range(), message, fixes, related: Vec::new() });
         return;
     }
@@ -208,6 +213,39 @@ fn sha256_fix(context: &Context<'_>, function: Node<'_>, callee: &str, arguments
         Edit { range: name.byte_range(), replacement: "sha256".to_owned() }
     };
     Some(Fix { title: "Use SHA-256 (stored digests must be recomputed)".to_owned(), kind: FixKind::Rewrite, edits: vec![edit] })
+}
+
+/// Returns whether the hashed value or the enclosing function is named for a
+/// password, secret, token or signature, where a non-security digest is implausible.
+fn hashes_secret_material(context: &Context<'_>, call: Node<'_>) -> bool {
+    let function_name = syntax::enclosing_definition(call, "function_definition")
+        .and_then(|function| function.child_by_field_name("name"))
+        .map_or("", |name| context.text(name));
+    let arguments = call.child_by_field_name("arguments").map_or("", |list| context.text(list));
+    let haystack = format!("{function_name} {arguments}").to_lowercase();
+    ["password", "passwd", "secret", "token", "sign", "credential"].iter().any(|word| haystack.contains(word))
+}
+
+/// Adds `usedforsecurity=False` for digests that are not a security control,
+/// such as cache keys and ETags. The reader decides, so it is the second fix.
+fn not_for_security_fix(list: Node<'_>) -> Option<Fix> {
+    if list.kind() != "argument_list" {
+        return None;
+    }
+    let close = list.child(list.child_count().checked_sub(1)?).filter(|close| close.kind() == ")")?;
+    let mut cursor = list.walk();
+    let last_argument = list.named_children(&mut cursor).filter(|child| child.kind() != "comment").last();
+    let trailing_comma = last_argument.and_then(|last| {
+        let mut comma_cursor = list.walk();
+        list.children(&mut comma_cursor).find(|child| child.kind() == "," && child.start_byte() >= last.end_byte())
+    });
+
+    let edit = match (last_argument, trailing_comma) {
+        (None, _) => Edit { range: close.start_byte()..close.start_byte(), replacement: "usedforsecurity=False".to_owned() },
+        (Some(_), Some(comma)) => Edit { range: comma.end_byte()..comma.end_byte(), replacement: " usedforsecurity=False,".to_owned() },
+        (Some(last), None) => Edit { range: last.end_byte()..last.end_byte(), replacement: ", usedforsecurity=False".to_owned() },
+    };
+    Some(Fix { title: "Mark the hash as not used for security (`usedforsecurity=False`)".to_owned(), kind: FixKind::Rewrite, edits: vec![edit] })
 }
 
 fn check_key_size(context: &Context<'_>, arguments: &Arguments<'_>, findings: &mut Vec<RawFinding>) {

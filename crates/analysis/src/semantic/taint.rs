@@ -74,6 +74,9 @@ impl<'a> Values<'a> {
                 self.taint_at(node.child_by_field_name("object")?, next)
             }
             "call" => self.call_taint(node, next),
+            // A lookup returns what the container stores, so an untrusted key
+            // only selects among the container's values.
+            "subscript" => self.taint_at(node.child_by_field_name("value")?, next),
             "string" => super::values::interpolations(node).into_iter().find_map(|inner| self.taint_at(inner, next)),
             "comparison_operator" | "not_operator" | "integer" | "float" | "true" | "false" | "none" => None,
             "lambda" | "function_definition" | "class_definition" => None,
@@ -131,6 +134,10 @@ impl<'a> Values<'a> {
             let object_taint = function.child_by_field_name("object").and_then(|object| self.taint_at(object, depth));
             if object_taint.is_some() {
                 return object_taint;
+            }
+            let is_lookup = matches!(method, Some("get" | "setdefault" | "pop"));
+            if is_lookup {
+                return None;
             }
         }
         if function.kind() == "identifier" {
