@@ -109,6 +109,15 @@ pub fn is_python(uri: &Uri, language_id: Option<&str>) -> bool {
     path.ends_with(".py") || path.ends_with(".pyi")
 }
 
+/// Returns whether a document is Markdown: by language id, else by `.md` extension.
+pub fn is_markdown(uri: &Uri, language_id: Option<&str>) -> bool {
+    if language_id == Some("markdown") {
+        return true;
+    }
+    let extension = Path::new(uri.path().as_str()).extension();
+    extension.is_some_and(|extension| extension.eq_ignore_ascii_case("md"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +219,14 @@ mod tests {
         assert!(is_python(&uri("file:///a.py"), None));
         assert!(is_python(&uri("file:///a.pyi"), Some("plaintext")));
         assert!(!is_python(&uri("file:///a.md"), Some("markdown")));
+    }
+
+    #[test]
+    fn is_markdown_by_language_or_extension() {
+        assert!(is_markdown(&uri("file:///steering/a.txt"), Some("markdown")));
+        assert!(is_markdown(&uri("file:///steering/a.MD"), None));
+        assert!(is_markdown(&uri("file:///steering/caf%C3%A9.md"), Some("plaintext")));
+        assert!(!is_markdown(&uri("file:///steering/a.py"), Some("python")));
+        assert!(!is_markdown(&uri("file:///steering/md"), None));
     }
 }

@@ -2,13 +2,15 @@
 //!
 //! It keeps a copy of every open Python document, analyzes it with the same
 //! analysis crate as `guardian check`, and publishes findings as diagnostics
-//! that cite the violated policy section. Only this crate uses LSP types:
+//! that cite the violated policy section. Open steering documents get policy
+//! diagnostics computed from the editor's unsaved text. Only this crate uses LSP types:
 //! `from_proto` and `to_proto` convert at the edge, `handlers` holds one
 //! module per request family, and `server` is the dispatch table.
 
 mod from_proto;
 mod guard;
 mod handlers;
+mod markdown_text;
 mod policy_state;
 mod server;
 mod session;

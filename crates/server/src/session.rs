@@ -1,4 +1,4 @@
-//! The server's shared state: open documents, the loaded policies (one per
+//! The server's shared state: open Python and steering documents, the loaded policies (one per
 //! workspace root), the client configuration negotiated at `initialize`,
 //! the push-analysis queue and the running workspace scan.
 //!
@@ -6,15 +6,18 @@
 //! once, so no lock is held across `.await` or during analysis. Open
 //! documents live in a `DashMap`, which locks one shard per access.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use dashmap::DashMap;
 use guardian_analysis::{Document, PositionEncoding};
+use guardian_policy::Origin;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{ProgressToken, Uri};
 
+use crate::from_proto;
+use crate::markdown_text::MarkdownText;
 use crate::policy_state::{LoadedPolicy, PolicySet, PolicySetOptions};
 use crate::settings::Settings;
 use crate::to_proto::WorkspaceEditShape;
@@ -23,6 +26,8 @@ use crate::to_proto::WorkspaceEditShape;
 pub struct Session {
     pub client: Client,
     documents: DashMap<Uri, DocumentState>,
+    /// Open steering documents, whose diagnostics come from the editor's buffer text.
+    steering_documents: DashMap<Uri, DocumentState<MarkdownText>>,
     policies: RwLock<Arc<PolicySet>>,
     /// Incremented when a policy load starts, so an older load never replaces a newer one.
     policy_generation: AtomicU64,
@@ -46,15 +51,15 @@ pub struct ActiveScan {
     pub cancelled: Arc<AtomicBool>,
 }
 
-/// One open Python document.
+/// One open document: a Python [`Document`], or a steering document's [`MarkdownText`].
 #[derive(Debug)]
-pub struct DocumentState {
+pub struct DocumentState<T = Document> {
     /// Distinguishes successive opens of one URI, whose versions may repeat.
     pub open_sequence: u64,
     /// The version of the last change the client sent.
     pub version: i32,
     /// `None` while our copy is out of sync, until the next full-text change.
-    pub document: Option<Document>,
+    pub document: Option<T>,
 }
 
 /// The capabilities negotiated with the client, plus its settings.
@@ -111,11 +116,30 @@ pub struct Snapshot {
     pub config: Arc<ClientConfig>,
 }
 
+/// A consistent copy of one open steering document and what checking it needs.
+#[derive(Debug, Clone)]
+pub struct SteeringSnapshot {
+    pub uri: Uri,
+    pub open_sequence: u64,
+    pub version: i32,
+    pub text: MarkdownText,
+    pub path: PathBuf,
+    pub origin: Origin,
+    /// The workspace root that `#[[file:]]` references and `fileMatchPattern` globs resolve against.
+    pub workspace_root: Option<PathBuf>,
+    /// The policy of the document's workspace root, loaded from disk.
+    pub policy: Arc<LoadedPolicy>,
+    /// The generation of the policy set the policy came from.
+    pub policy_generation: u64,
+    pub config: Arc<ClientConfig>,
+}
+
 impl Session {
     pub fn new(client: Client) -> Self {
         Self {
             client,
             documents: DashMap::new(),
+            steering_documents: DashMap::new(),
             policies: RwLock::new(Arc::new(PolicySet::default())),
             policy_generation: AtomicU64::new(0),
             open_sequence: AtomicU64::new(0),
@@ -177,14 +201,54 @@ impl Session {
         &self.documents
     }
 
-    /// Returns the version of an open document, whether or not its copy is in sync.
-    pub fn document_version(&self, uri: &Uri) -> Option<i32> {
-        self.documents.get(uri).map(|state| state.version)
+    pub fn steering_documents(&self) -> &DashMap<Uri, DocumentState<MarkdownText>> {
+        &self.steering_documents
     }
 
-    /// Returns the URIs of every open document.
+    /// Returns the version of an open Python or steering document, whether or not its copy is in sync.
+    pub fn document_version(&self, uri: &Uri) -> Option<i32> {
+        let python_version = self.documents.get(uri).map(|state| state.version);
+        python_version.or_else(|| self.steering_documents.get(uri).map(|state| state.version))
+    }
+
+    /// Returns the URIs of every open Python and steering document.
     pub fn open_documents(&self) -> Vec<Uri> {
-        self.documents.iter().map(|entry| entry.key().clone()).collect()
+        let python = self.documents.iter().map(|entry| entry.key().clone());
+        let steering = self.steering_documents.iter().map(|entry| entry.key().clone());
+        python.chain(steering).collect()
+    }
+
+    /// Copies an open, in-sync steering document together with its origin, workspace root and policy.
+    ///
+    /// Returns `None` when the document is not open as a steering document, its
+    /// copy is out of sync, or the configuration no longer makes it one.
+    pub fn steering_snapshot(&self, uri: &Uri) -> Option<SteeringSnapshot> {
+        let (open_sequence, version, text) = {
+            let state = self.steering_documents.get(uri)?;
+            (state.open_sequence, state.version, state.document.clone()?)
+        };
+        let path = from_proto::file_path(uri)?;
+        let config = self.config();
+        let policies = self.policies();
+        let location = steering_location(&path, &config, &policies)?;
+
+        Some(SteeringSnapshot {
+            uri: uri.clone(),
+            open_sequence,
+            version,
+            text,
+            path,
+            origin: location.origin,
+            workspace_root: location.workspace_root,
+            policy: policies.choose(uri).policy,
+            policy_generation: policies.generation,
+            config,
+        })
+    }
+
+    /// Returns where a Markdown file sits among the steering folders, or `None` when it is not a steering document.
+    pub fn steering_location(&self, path: &Path) -> Option<SteeringLocation> {
+        steering_location(path, &self.config(), &self.policies())
     }
 
     /// Copies an open, in-sync document together with the current policy and configuration.
@@ -276,4 +340,43 @@ impl Session {
         scan.cancelled.store(true, Ordering::SeqCst);
         true
     }
+}
+
+/// The origin of a steering document and the workspace root its references resolve against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SteeringLocation {
+    pub origin: Origin,
+    pub workspace_root: Option<PathBuf>,
+}
+
+/// Finds a Markdown file among the steering folders: a folder from
+/// `steering.paths`, `.guardian/steering` or `.kiro/steering` directly in a
+/// workspace root, or any folder a loaded policy read it from (such as the
+/// user's `~/.kiro/steering`).
+fn steering_location(path: &Path, config: &ClientConfig, policies: &PolicySet) -> Option<SteeringLocation> {
+    let is_markdown = path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("md"));
+    if !is_markdown {
+        return None;
+    }
+    let folder = path.parent()?;
+    let innermost_root = from_proto::innermost_root(path, &config.workspace_roots).map(Path::to_path_buf);
+
+    let in_organization_folder = config.settings.steering.paths.iter().any(|steering| folder == steering);
+    if in_organization_folder {
+        return Some(SteeringLocation { origin: Origin::Organization, workspace_root: innermost_root });
+    }
+
+    let workspace_root = config.workspace_roots.iter().find(|root| {
+        guardian_policy::WORKSPACE_STEERING_DIRS.iter().any(|steering| folder == root.join(steering))
+    });
+    if let Some(root) = workspace_root {
+        return Some(SteeringLocation { origin: Origin::Workspace, workspace_root: Some(root.clone()) });
+    }
+
+    let loaded_origin = policies
+        .policies()
+        .flat_map(|loaded| loaded.policy.documents.iter())
+        .find(|document| document.path == path)
+        .map(|document| document.origin)?;
+    Some(SteeringLocation { origin: loaded_origin, workspace_root: innermost_root })
 }

@@ -1,17 +1,19 @@
 //! Conversions from Guardian's internal types to LSP types: byte ranges to
-//! ranges in the negotiated encoding, findings to diagnostics, fixes to
-//! workspace edits.
+//! ranges in the negotiated encoding, findings and steering document problems
+//! to diagnostics, fixes to workspace edits.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use guardian_analysis::{Document, Edit, Finding, PositionEncoding, Severity};
+use guardian_policy::PolicyProblem;
 use tower_lsp_server::ls_types::{
     self as lsp, CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DocumentChanges,
     Location, NumberOrString, OneOf, OptionalVersionedTextDocumentIdentifier, PositionEncodingKind, TextDocumentEdit,
     TextEdit, Uri, WorkspaceEdit,
 };
 
+use crate::markdown_text::MarkdownText;
 use crate::policy_state::LoadedPolicy;
 
 /// The `source` of every Guardian diagnostic.
@@ -31,6 +33,26 @@ pub fn position(document: &Document, offset: usize, encoding: PositionEncoding) 
 
 pub fn range(document: &Document, range: &Range<usize>, encoding: PositionEncoding) -> lsp::Range {
     lsp::Range::new(position(document, range.start, encoding), position(document, range.end, encoding))
+}
+
+/// Converts a byte range of a steering document's text to a range in the negotiated encoding.
+pub fn markdown_range(text: &MarkdownText, range: &Range<usize>, encoding: PositionEncoding) -> lsp::Range {
+    let start = text.line_col(range.start, encoding);
+    let end = text.line_col(range.end, encoding);
+    lsp::Range::new(lsp::Position::new(start.line, start.column), lsp::Position::new(end.line, end.column))
+}
+
+/// Converts a steering document problem to a diagnostic on the document's
+/// text, or `None` for a problem whose severity is `Off`.
+pub fn problem_diagnostic(problem: &PolicyProblem, text: &MarkdownText, encoding: PositionEncoding) -> Option<Diagnostic> {
+    Some(Diagnostic {
+        range: markdown_range(text, &problem.range, encoding),
+        severity: Some(severity(problem.severity)?),
+        code: Some(NumberOrString::String(problem.code.to_string())),
+        source: Some(DIAGNOSTIC_SOURCE.to_string()),
+        message: problem.message.clone(),
+        ..Diagnostic::default()
+    })
 }
 
 /// Maps a severity; `Off` has no diagnostic severity because it never produces a diagnostic.
@@ -117,7 +139,11 @@ pub fn workspace_edit(
     shape: WorkspaceEditShape,
 ) -> WorkspaceEdit {
     let text_edits: Vec<TextEdit> = edits.iter().map(|edit| text_edit(document, edit, encoding)).collect();
+    workspace_edit_from_text_edits(uri, version, text_edits, shape)
+}
 
+/// Builds a workspace edit that applies already converted `text_edits` to one document at `version`.
+pub fn workspace_edit_from_text_edits(uri: &Uri, version: i32, text_edits: Vec<TextEdit>, shape: WorkspaceEditShape) -> WorkspaceEdit {
     match shape {
         WorkspaceEditShape::VersionedDocumentChanges => {
             let text_document = OptionalVersionedTextDocumentIdentifier { uri: uri.clone(), version: Some(version) };

@@ -1,5 +1,6 @@
 //! Code actions: each finding's rewrite (preferred), "record an exception"
-//! and "open the policy section", plus `source.fixAll.guardian`.
+//! and "open the policy section", plus `source.fixAll.guardian`. In a
+//! steering document: each policy problem's quick fix (preferred).
 //!
 //! Findings are recomputed from the current document, so an action is never
 //! built from stale diagnostics.
@@ -8,15 +9,17 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use guardian_analysis::{Edit, Finding, Fix, FixKind};
+use guardian_policy::PolicyProblem;
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse, Command, Diagnostic,
+    TextEdit,
 };
 
 use crate::from_proto;
 use crate::guard;
 use crate::handlers::{commands, diagnostics};
-use crate::session::{Session, Snapshot};
+use crate::session::{Session, Snapshot, SteeringSnapshot};
 use crate::to_proto::{self, DiagnosticContext};
 
 /// Returns the code action kind that applies every safe fix in a document.
@@ -25,6 +28,10 @@ pub fn fix_all_kind() -> CodeActionKind {
 }
 
 pub async fn code_action(session: &Arc<Session>, params: CodeActionParams) -> jsonrpc::Result<Option<CodeActionResponse>> {
+    let requested_kinds = RequestedKinds::from_only(params.context.only.as_deref());
+    if let Some(snapshot) = session.steering_snapshot(&params.text_document.uri) {
+        return steering_code_actions(snapshot, params.range, requested_kinds).await.map(Some);
+    }
     let Some(snapshot) = session.snapshot(&params.text_document.uri) else {
         return Ok(None);
     };
@@ -32,7 +39,6 @@ pub async fn code_action(session: &Arc<Session>, params: CodeActionParams) -> js
     let encoding = snapshot.config.encoding;
     let text = snapshot.document.text();
     let requested = ordered(from_proto::byte_range(text, snapshot.document.line_index(), params.range, encoding));
-    let requested_kinds = RequestedKinds::from_only(params.context.only.as_deref());
 
     let actions = guard::blocking("code actions", move || {
         let findings = diagnostics::findings(&snapshot);
@@ -41,6 +47,54 @@ pub async fn code_action(session: &Arc<Session>, params: CodeActionParams) -> js
     .await?;
 
     Ok(Some(actions))
+}
+
+/// Returns the quick fixes of the steering document problems that touch the requested range.
+async fn steering_code_actions(
+    snapshot: SteeringSnapshot,
+    range: tower_lsp_server::ls_types::Range,
+    requested_kinds: RequestedKinds,
+) -> jsonrpc::Result<CodeActionResponse> {
+    if !requested_kinds.quick_fixes {
+        return Ok(Vec::new());
+    }
+    let text = &snapshot.text;
+    let requested = ordered(from_proto::byte_range(text.text(), text.line_index(), range, snapshot.config.encoding));
+
+    let actions = guard::blocking("steering code actions", move || {
+        let problems = diagnostics::steering_problems(&snapshot);
+        problems
+            .iter()
+            .filter(|problem| intersects(&problem.range, &requested))
+            .filter_map(|problem| problem_fix_action(&snapshot, problem))
+            .map(CodeActionOrCommand::CodeAction)
+            .collect()
+    })
+    .await?;
+    Ok(actions)
+}
+
+/// Builds the preferred quick fix for a problem that has one.
+fn problem_fix_action(snapshot: &SteeringSnapshot, problem: &PolicyProblem) -> Option<CodeAction> {
+    let fix = problem.fix.as_ref()?;
+    let encoding = snapshot.config.encoding;
+    let diagnostic = to_proto::problem_diagnostic(problem, &snapshot.text, encoding)?;
+
+    let text_edit = TextEdit::new(to_proto::markdown_range(&snapshot.text, &fix.range, encoding), fix.replacement.clone());
+    let edit = to_proto::workspace_edit_from_text_edits(
+        &snapshot.uri,
+        snapshot.version,
+        vec![text_edit],
+        snapshot.config.workspace_edit_shape,
+    );
+    Some(CodeAction {
+        title: fix.title.clone(),
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic]),
+        edit: Some(edit),
+        is_preferred: Some(true),
+        ..CodeAction::default()
+    })
 }
 
 /// The action families selected by the request's `only` list.

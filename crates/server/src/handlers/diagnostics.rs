@@ -1,5 +1,12 @@
 //! Diagnostics for open documents, pushed (`textDocument/publishDiagnostics`)
-//! or pulled (`textDocument/diagnostic`).
+//! or pulled (`textDocument/diagnostic`): findings for Python documents and
+//! policy problems for steering documents.
+//!
+//! A steering document's problems come from the editor's buffer text, saved
+//! or not, while the policy that judges Python comes from disk until the
+//! document is saved. Layering problems (a workspace rule that weakens an
+//! organization rule) depend on the other documents, so they are taken from
+//! the loaded policy, and only while the buffer still matches the loaded text.
 //!
 //! Push or pull, never both: the server pushes only to clients that do not
 //! declare `textDocument.diagnostic`. LSP keeps pushed and pulled
@@ -18,6 +25,7 @@ use std::sync::Arc;
 
 use futures::FutureExt;
 use guardian_analysis::Finding;
+use guardian_policy::{PolicyProblem, codes};
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
     Diagnostic, DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
@@ -26,7 +34,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::guard;
-use crate::session::{Session, Snapshot};
+use crate::session::{Session, Snapshot, SteeringSnapshot};
 use crate::to_proto::{self, DiagnosticContext};
 
 /// The JSON-RPC error code LSP defines for a request whose document changed while it ran.
@@ -99,21 +107,98 @@ pub fn diagnostics(snapshot: &Snapshot, findings: &[Finding]) -> Vec<Diagnostic>
     findings.iter().filter_map(|finding| to_proto::diagnostic(finding, &context)).collect()
 }
 
+/// Checks a steering document's buffer text. Blocking: it parses rule
+/// blocks and may walk the workspace for `fileMatchPattern` globs.
+pub fn steering_problems(snapshot: &SteeringSnapshot) -> Vec<PolicyProblem> {
+    let known_checks = guardian_analysis::known_checks();
+    let mut problems = guardian_policy::check_document(
+        &snapshot.path,
+        snapshot.text.text(),
+        snapshot.origin,
+        snapshot.workspace_root.as_deref(),
+        &known_checks,
+    );
+    problems.extend(loaded_layering_problems(snapshot));
+    problems.sort_by_key(|problem| (problem.range.start, problem.range.end));
+    problems
+}
+
+/// Converts steering document problems to diagnostics, skipping those whose severity is `Off`.
+pub fn steering_diagnostics(snapshot: &SteeringSnapshot, problems: &[PolicyProblem]) -> Vec<Diagnostic> {
+    let encoding = snapshot.config.encoding;
+    problems.iter().filter_map(|problem| to_proto::problem_diagnostic(problem, &snapshot.text, encoding)).collect()
+}
+
+/// Returns the loaded policy's layering problems for this document, or none
+/// when the buffer differs from the loaded text, whose byte ranges they use.
+fn loaded_layering_problems(snapshot: &SteeringSnapshot) -> Vec<PolicyProblem> {
+    let policy = &snapshot.policy.policy;
+    let buffer_matches_loaded = policy
+        .documents
+        .iter()
+        .any(|document| document.path == snapshot.path && *document.text == *snapshot.text.text());
+    if !buffer_matches_loaded {
+        return Vec::new();
+    }
+
+    policy
+        .problems
+        .iter()
+        .filter(|problem| problem.path == snapshot.path && problem.code == codes::WEAKENED_ORGANIZATION_RULE)
+        .cloned()
+        .collect()
+}
+
+/// A consistent copy of an open document of either kind.
+enum DocumentSnapshot {
+    Python(Box<Snapshot>),
+    Steering(Box<SteeringSnapshot>),
+}
+
+impl DocumentSnapshot {
+    /// Copies an open, in-sync document; `None` when it is not open or its copy is out of sync.
+    fn take(session: &Session, uri: &Uri) -> Option<Self> {
+        if let Some(snapshot) = session.steering_snapshot(uri) {
+            return Some(Self::Steering(Box::new(snapshot)));
+        }
+        session.snapshot(uri).map(|snapshot| Self::Python(Box::new(snapshot)))
+    }
+
+    fn inputs(&self) -> AnalysisInputs {
+        match self {
+            Self::Python(snapshot) => (snapshot.open_sequence, snapshot.version, snapshot.policy_generation),
+            Self::Steering(snapshot) => (snapshot.open_sequence, snapshot.version, snapshot.policy_generation),
+        }
+    }
+
+    fn version(&self) -> i32 {
+        self.inputs().1
+    }
+
+    /// Computes the document's diagnostics. Blocking: call it on the blocking pool.
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            Self::Python(snapshot) => diagnostics(snapshot, &findings(snapshot)),
+            Self::Steering(snapshot) => steering_diagnostics(snapshot, &steering_problems(snapshot)),
+        }
+    }
+}
+
 /// Serves `textDocument/diagnostic` with a full report, or `unchanged` when
 /// the client's `previousResultId` names the current document version and policy.
 pub async fn pull(session: &Arc<Session>, params: DocumentDiagnosticParams) -> jsonrpc::Result<DocumentDiagnosticReportResult> {
     let uri = params.text_document.uri;
-    let Some(snapshot) = session.snapshot(&uri) else {
-        // Not an open Python document, or our copy is out of sync: nothing to report, as for push.
+    let Some(snapshot) = DocumentSnapshot::take(session, &uri) else {
+        // Not an open document, or our copy is out of sync: nothing to report, as for push.
         return Ok(full_report(None, Vec::new()));
     };
 
-    let result_id = result_id(&snapshot);
+    let result_id = result_id(snapshot.inputs());
     if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
         return Ok(unchanged_report(result_id));
     }
 
-    let version = snapshot.version;
+    let version = snapshot.version();
     let session_for_check = Arc::clone(session);
     let uri_for_check = uri.clone();
     let analyzed = guard::blocking("pull analysis", move || {
@@ -121,8 +206,7 @@ pub async fn pull(session: &Arc<Session>, params: DocumentDiagnosticParams) -> j
         if !is_current {
             return None;
         }
-        let findings = findings(&snapshot);
-        Some(diagnostics(&snapshot, &findings))
+        Some(snapshot.diagnostics())
     })
     .await?;
 
@@ -134,8 +218,9 @@ pub async fn pull(session: &Arc<Session>, params: DocumentDiagnosticParams) -> j
 }
 
 /// Identifies what a report was computed from: the policy generation, which open of the document, and its version.
-fn result_id(snapshot: &Snapshot) -> String {
-    format!("{}-{}-{}", snapshot.policy_generation, snapshot.open_sequence, snapshot.version)
+fn result_id(inputs: AnalysisInputs) -> String {
+    let (open_sequence, version, policy_generation) = inputs;
+    format!("{policy_generation}-{open_sequence}-{version}")
 }
 
 fn full_report(result_id: Option<String>, items: Vec<Diagnostic>) -> DocumentDiagnosticReportResult {
@@ -183,9 +268,9 @@ type AnalysisInputs = (u64, i32, u64);
 /// the document moved on; skips inputs identical to `last_published`.
 /// Returns the inputs of what it published.
 async fn publish_latest(session: &Arc<Session>, uri: &Uri, last_published: Option<AnalysisInputs>) -> Option<AnalysisInputs> {
-    let snapshot = session.snapshot(uri)?;
-    let version = snapshot.version;
-    let inputs = (snapshot.open_sequence, version, snapshot.policy_generation);
+    let snapshot = DocumentSnapshot::take(session, uri)?;
+    let version = snapshot.version();
+    let inputs = snapshot.inputs();
     if last_published == Some(inputs) {
         tracing::debug!(uri = uri.as_str(), version, "diagnostics for this version are already published");
         return None;
@@ -199,8 +284,7 @@ async fn publish_latest(session: &Arc<Session>, uri: &Uri, last_published: Optio
         if !is_current {
             return None;
         }
-        let findings = findings(&snapshot);
-        Some(diagnostics(&snapshot, &findings))
+        Some(snapshot.diagnostics())
     })
     .await;
     let diagnostics = match analyzed {

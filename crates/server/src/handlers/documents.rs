@@ -1,24 +1,29 @@
-//! Text synchronization: `didOpen`, `didChange`, `didClose` and `didSave`.
+//! Text synchronization: `didOpen`, `didChange`, `didClose` and `didSave`,
+//! for Python documents and for steering documents (Markdown in a steering
+//! folder), which are tracked separately.
 //!
 //! `didChange` applies every content change before its first `.await`.
 //! tower-lsp runs up to four handlers at once, and only the part before the
 //! first `.await` is guaranteed to run in arrival order.
 
+use std::ops::Range;
 use std::sync::Arc;
 
-use guardian_analysis::{Document, EditError, PositionEncoding};
+use guardian_analysis::{Document, EditBatch, EditError, LineIndex, PositionEncoding};
 use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
-    TextDocumentContentChangeEvent,
+    TextDocumentContentChangeEvent, TextDocumentItem, Uri,
 };
 
 use crate::from_proto;
 use crate::handlers::{diagnostics, workspace};
+use crate::markdown_text::MarkdownText;
 use crate::session::{DocumentState, Session};
 
 pub async fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
     let document = params.text_document;
     if !from_proto::is_python(&document.uri, Some(&document.language_id)) {
+        open_steering_document(session, document);
         return;
     }
 
@@ -54,7 +59,9 @@ pub async fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentPar
 
 pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
-    if session.documents().remove(&uri).is_none() {
+    let was_python = session.documents().remove(&uri).is_some();
+    let was_steering = session.steering_documents().remove(&uri).is_some();
+    if !was_python && !was_steering {
         return;
     }
     tracing::debug!(uri = uri.as_str(), "closed");
@@ -70,13 +77,32 @@ pub async fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams)
     }
 }
 
+/// Tracks a Markdown document in a steering folder and queues its policy diagnostics; ignores other documents.
+fn open_steering_document(session: &Arc<Session>, document: TextDocumentItem) {
+    let is_markdown = from_proto::is_markdown(&document.uri, Some(&document.language_id));
+    let is_steering = is_markdown
+        && from_proto::file_path(&document.uri).is_some_and(|path| session.steering_location(&path).is_some());
+    if !is_steering {
+        return;
+    }
+
+    tracing::debug!(uri = document.uri.as_str(), version = document.version, "opened steering document");
+    let state = DocumentState {
+        open_sequence: session.next_open_sequence(),
+        version: document.version,
+        document: Some(MarkdownText::new(document.text)),
+    };
+    session.steering_documents().insert(document.uri.clone(), state);
+    diagnostics::schedule(session, document.uri);
+}
+
 /// The result of a `didChange`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ChangeOutcome {
     Applied,
     /// The changes did not fit our copy, which was dropped until the next full-text change.
     OutOfSync,
-    /// The document is not an open Python document.
+    /// The document is not an open Python or steering document.
     NotTracked,
 }
 
@@ -93,17 +119,24 @@ enum SyncError {
     Edit(EditError),
 }
 
-fn apply_changes(
-    session: &Session,
-    uri: &tower_lsp_server::ls_types::Uri,
+fn apply_changes(session: &Session, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> ChangeOutcome {
+    let encoding = session.config().encoding;
+    if let Some(mut state) = session.documents().get_mut(uri) {
+        return apply_to_state(&mut state, uri, version, changes, encoding);
+    }
+    if let Some(mut state) = session.steering_documents().get_mut(uri) {
+        return apply_to_state(&mut state, uri, version, changes, encoding);
+    }
+    ChangeOutcome::NotTracked
+}
+
+fn apply_to_state<T: SyncedText>(
+    state: &mut DocumentState<T>,
+    uri: &Uri,
     version: i32,
     changes: Vec<TextDocumentContentChangeEvent>,
+    encoding: PositionEncoding,
 ) -> ChangeOutcome {
-    let encoding = session.config().encoding;
-    let Some(mut state) = session.documents().get_mut(uri) else {
-        return ChangeOutcome::NotTracked;
-    };
-
     let result = if version <= state.version {
         Err(SyncError::StaleVersion { current: state.version })
     } else {
@@ -122,47 +155,120 @@ fn apply_changes(
     }
 }
 
-/// Applies changes in order: a full-text change replaces the text, ranged
-/// changes are converted against the text left by the previous change.
-fn apply_content_changes(
-    document: &mut Option<Document>,
+/// Applies changes in order: a full-text change replaces the text, and each
+/// run of ranged changes is applied as one batch, every range converted
+/// against the text left by the previous change.
+fn apply_content_changes<T: SyncedText>(
+    document: &mut Option<T>,
     changes: Vec<TextDocumentContentChangeEvent>,
     encoding: PositionEncoding,
 ) -> Result<(), SyncError> {
-    let mut changes = changes.into_iter().peekable();
+    let mut remaining = changes.as_slice();
 
-    while let Some(change) = changes.next() {
-        let Some(first_range) = change.range else {
-            *document = Some(Document::new(change.text));
+    while let Some(change) = remaining.first() {
+        if change.range.is_none() {
+            *document = Some(T::from_full_text(change.text.clone()));
+            remaining = &remaining[1..];
             continue;
-        };
+        }
 
+        let run_length = remaining.iter().take_while(|next| next.range.is_some()).count();
+        let (ranged_run, rest) = remaining.split_at(run_length);
         let Some(current) = document.as_mut() else {
             return Err(SyncError::NoText);
         };
-        let mut batch = current.begin_edits();
-        apply_ranged_change(&mut batch, first_range, &change.text, encoding)?;
-
-        while let Some(next) = changes.next_if(|next| next.range.is_some()) {
-            let Some(range) = next.range else { break };
-            apply_ranged_change(&mut batch, range, &next.text, encoding)?;
-        }
+        current.apply_ranged_changes(ranged_run, encoding)?;
+        remaining = rest;
     }
     Ok(())
 }
 
+/// A document copy that LSP content changes can update.
+trait SyncedText: Sized {
+    fn from_full_text(text: String) -> Self;
+
+    /// Applies changes that all have a range, in order.
+    fn apply_ranged_changes(&mut self, changes: &[TextDocumentContentChangeEvent], encoding: PositionEncoding) -> Result<(), SyncError>;
+}
+
+impl SyncedText for Document {
+    fn from_full_text(text: String) -> Self {
+        Document::new(text)
+    }
+
+    /// Applies the changes in one edit batch, so the syntax tree is reparsed once.
+    fn apply_ranged_changes(&mut self, changes: &[TextDocumentContentChangeEvent], encoding: PositionEncoding) -> Result<(), SyncError> {
+        let mut batch = self.begin_edits();
+        for change in changes {
+            apply_ranged_change(&mut batch, change, encoding)?;
+        }
+        Ok(())
+    }
+}
+
+impl SyncedText for MarkdownText {
+    fn from_full_text(text: String) -> Self {
+        MarkdownText::new(text)
+    }
+
+    fn apply_ranged_changes(&mut self, changes: &[TextDocumentContentChangeEvent], encoding: PositionEncoding) -> Result<(), SyncError> {
+        for change in changes {
+            apply_ranged_change(self, change, encoding)?;
+        }
+        Ok(())
+    }
+}
+
+/// Text with a line index that accepts byte-range edits.
+trait EditableText {
+    fn text(&self) -> &str;
+    fn line_index(&self) -> &LineIndex;
+    fn edit(&mut self, range: Range<usize>, new_text: &str) -> Result<(), EditError>;
+}
+
+impl EditableText for EditBatch<'_> {
+    fn text(&self) -> &str {
+        EditBatch::text(self)
+    }
+
+    fn line_index(&self) -> &LineIndex {
+        EditBatch::line_index(self)
+    }
+
+    fn edit(&mut self, range: Range<usize>, new_text: &str) -> Result<(), EditError> {
+        EditBatch::edit(self, range, new_text)
+    }
+}
+
+impl EditableText for MarkdownText {
+    fn text(&self) -> &str {
+        MarkdownText::text(self)
+    }
+
+    fn line_index(&self) -> &LineIndex {
+        MarkdownText::line_index(self)
+    }
+
+    fn edit(&mut self, range: Range<usize>, new_text: &str) -> Result<(), EditError> {
+        MarkdownText::edit(self, range, new_text)
+    }
+}
+
+/// Applies one ranged change, rejecting positions on lines past the end of the text.
 fn apply_ranged_change(
-    batch: &mut guardian_analysis::EditBatch<'_>,
-    range: tower_lsp_server::ls_types::Range,
-    new_text: &str,
+    text: &mut impl EditableText,
+    change: &TextDocumentContentChangeEvent,
     encoding: PositionEncoding,
 ) -> Result<(), SyncError> {
+    let Some(range) = change.range else {
+        return Ok(());
+    };
     for position in [range.start, range.end] {
-        if !from_proto::position_fits(batch.line_index(), position) {
+        if !from_proto::position_fits(text.line_index(), position) {
             return Err(SyncError::LineOutOfRange { line: position.line });
         }
     }
 
-    let byte_range = from_proto::byte_range(batch.text(), batch.line_index(), range, encoding);
-    batch.edit(byte_range, new_text).map_err(SyncError::Edit)
+    let byte_range = from_proto::byte_range(text.text(), text.line_index(), range, encoding);
+    text.edit(byte_range, &change.text).map_err(SyncError::Edit)
 }

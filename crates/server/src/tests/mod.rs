@@ -4,7 +4,9 @@
 mod coalescing;
 mod documents;
 pub(crate) mod harness;
+mod hover;
 mod pull_diagnostics;
 mod scan;
 mod settings;
+mod steering_documents;
 mod workspace_roots;
