@@ -6,9 +6,12 @@
 //! is, 2 on a usage, I/O or policy error. A steering document that fails to
 //! load as a whole is a policy error. Problems inside a document (a broken
 //! rule block) are printed as warnings and the rest of the policy applies.
+//!
+//! With `--fix` (or `--diff`), the rewrite fixes are applied first (see
+//! [`crate::fix`]) and the report and exit status cover the findings that remain.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,6 +23,7 @@ use guardian_analysis::{Document, Finding, Policy, Severity};
 use guardian_policy::{LoadOptions, PolicyProblem};
 use rayon::prelude::*;
 
+use crate::fix::{self, FixedFile};
 use crate::output::{self, ignore_broken_pipe};
 use crate::walk::{self, SourceFile};
 
@@ -32,7 +36,7 @@ pub struct CheckArgs {
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<PathBuf>,
 
-    /// Output format: text for people, json for tools.
+    /// Output format: text for people, json for tools, sarif for code scanning, github for Actions annotations.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 
@@ -47,12 +51,26 @@ pub struct CheckArgs {
     /// Never color the output. Without it, text output is colored only on a terminal.
     #[arg(long)]
     no_color: bool,
+
+    /// Apply every rewrite fix that does not overlap another, write the files, then report what remains.
+    #[arg(long)]
+    fix: bool,
+
+    /// Print the fixes as a unified diff on stdout instead of writing them (implies --fix).
+    #[arg(long)]
+    diff: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Findings with code frames and citations, for people.
     Text,
+    /// Guardian's JSON report, version 1.
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions workflow commands, shown as annotations.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,6 +107,8 @@ pub struct Report {
 /// One analyzed file.
 pub struct FileReport {
     pub path: PathBuf,
+    /// The path relative to the workspace root, which `files:` globs match.
+    pub relative_path: PathBuf,
     pub document: Document,
     pub findings: Vec<Finding>,
     /// The policy the findings cite.
@@ -111,6 +131,7 @@ pub fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
 
     let Collected { jobs, mut skipped, walk_errors } = collect_files(&targets);
     let results: Vec<FileResult> = jobs.into_par_iter().map(|(file, policy)| analyze_file(file, policy)).collect();
+    let fixing = arguments.fix || arguments.diff;
 
     let mut files = Vec::new();
     let mut read_errors = Vec::new();
@@ -124,6 +145,15 @@ pub fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
     files.sort_by(|left, right| left.path.cmp(&right.path));
     skipped.sort_by(|left, right| left.path.cmp(&right.path));
 
+    let mut applied = None;
+    if fixing {
+        let fixed: Vec<FixedFile> = files.into_par_iter().map(fix::fix_file).collect();
+        let mut outcome = apply_fixes(fixed, arguments, &current_directory);
+        files = std::mem::take(&mut outcome.files);
+        read_errors.append(&mut outcome.errors);
+        applied = Some(outcome);
+    }
+
     let report = Report {
         files,
         skipped,
@@ -132,7 +162,14 @@ pub fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
     };
 
     report_warnings(&report, &walk_errors, &read_errors);
-    print_report(&report, arguments)?;
+    if let Some(applied) = &applied {
+        report_fix_counts(applied, arguments.diff);
+    }
+    if let Some(applied) = applied.as_ref().filter(|_| arguments.diff) {
+        print_diffs(&applied.diffs)?;
+    } else {
+        print_report(&report, arguments)?;
+    }
 
     let has_errors = !walk_errors.is_empty() || !read_errors.is_empty();
     Ok(exit_code(&report, arguments.fail_on, has_errors))
@@ -264,13 +301,7 @@ fn analyze_file(file: SourceFile, policy: Arc<Policy>) -> FileResult {
         return FileResult::Skipped(SkippedFile { path: file.path, reason: "not valid UTF-8".to_owned() });
     };
 
-    // A panic here is a bug in the analysis; it costs this file, not the whole run.
-    let analyzed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let document = Document::new(text);
-        let findings = guardian_analysis::analyze(&document, &file.relative_path, &policy);
-        (document, findings)
-    }));
-    let Ok((document, findings)) = analyzed else {
+    let Some((document, findings)) = analyze_source(text, &file.relative_path, &policy) else {
         tracing::error!(path = %file.path.display(), "the analysis panicked");
         return FileResult::Failed(format!(
             "internal error while analyzing {}; please report it with the file if you can share it",
@@ -278,12 +309,79 @@ fn analyze_file(file: SourceFile, policy: Arc<Policy>) -> FileResult {
         ));
     };
 
+    FileResult::Analyzed(FileReport {
+        path: file.path,
+        relative_path: file.relative_path,
+        document,
+        findings,
+        policy,
+    })
+}
+
+/// Parses and analyzes one file's text; returns its findings without `off` ones, sorted by position.
+///
+/// Returns `None` when the analysis panicked: that is a bug in the analysis,
+/// and it costs this file, not the whole run.
+pub fn analyze_source(text: String, relative_path: &Path, policy: &Policy) -> Option<(Document, Vec<Finding>)> {
+    let analyzed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let document = Document::new(text);
+        let findings = guardian_analysis::analyze(&document, relative_path, policy);
+        (document, findings)
+    }));
+    let (document, findings) = analyzed.ok()?;
+
     let mut findings: Vec<Finding> = findings.into_iter().filter(|finding| finding.severity != Severity::Off).collect();
     findings.sort_by(|left, right| {
         (left.range.start, left.range.end, &left.rule).cmp(&(right.range.start, right.range.end, &right.rule))
     });
+    Some((document, findings))
+}
 
-    FileResult::Analyzed(FileReport { path: file.path, document, findings, policy })
+/// The files after `--fix`, the diffs for `--diff`, and the files that could not be written.
+struct AppliedFixes {
+    files: Vec<FileReport>,
+    diffs: Vec<String>,
+    errors: Vec<String>,
+    fixed_findings: usize,
+    fixed_files: usize,
+}
+
+/// Writes the fixed files (or collects their diffs); warns on stderr about files whose fixing stopped early.
+fn apply_fixes(fixed: Vec<FixedFile>, arguments: &CheckArgs, current_directory: &Path) -> AppliedFixes {
+    let mut applied =
+        AppliedFixes { files: Vec::new(), diffs: Vec::new(), errors: Vec::new(), fixed_findings: 0, fixed_files: 0 };
+    let mut stderr = std::io::stderr().lock();
+
+    for file in fixed {
+        let display = output::display_path(&file.report.path, current_directory);
+        if let Some(warning) = &file.warning {
+            let _ = writeln!(stderr, "warning: {display}: {warning}");
+        }
+
+        if let Some(original) = &file.original {
+            if arguments.diff {
+                applied.diffs.extend(fix::masked_diff(&file, current_directory));
+            } else if let Err(error) = fix::write_fixed(&file.report.path, original, file.report.document.text()) {
+                applied.errors.push(format!("failed to write the fixes to {display}: {error}"));
+                continue;
+            }
+            applied.fixed_findings += file.fixed;
+            applied.fixed_files += 1;
+        }
+        applied.files.push(file.report);
+    }
+    applied
+}
+
+/// Prints `Fixed N findings in M files.` (or `Would fix …` for `--diff`) on stderr, for people.
+fn report_fix_counts(applied: &AppliedFixes, is_diff: bool) {
+    let verb = if is_diff { "Would fix" } else { "Fixed" };
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{verb} {} in {}.",
+        output::plural(applied.fixed_findings, "finding", "findings"),
+        output::plural(applied.fixed_files, "file", "files")
+    );
 }
 
 /// Collects the policy problems of every loaded policy once, in a stable order.
@@ -304,7 +402,7 @@ fn unique_problems(targets: &[Target]) -> Vec<PolicyProblem> {
 fn report_warnings(report: &Report, walk_errors: &[String], read_errors: &[String]) {
     let mut stderr = std::io::stderr().lock();
 
-    for problem in &report.policy_problems {
+    for problem in report.policy_problems.iter().filter(|problem| output::shows_policy_problem(problem)) {
         let path = output::display_path(&problem.path, &report.current_directory);
         let _ = writeln!(
             stderr,
@@ -322,20 +420,39 @@ fn report_warnings(report: &Report, walk_errors: &[String], read_errors: &[Strin
     }
 }
 
+/// Prints the report on stdout, locked once and buffered, in the requested format.
 fn print_report(report: &Report, arguments: &CheckArgs) -> anyhow::Result<()> {
     let written = match arguments.format {
-        Format::Json => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            output::json::write(&mut out, report)
-        }
+        Format::Json => write_buffered(std::io::stdout().lock(), |out| output::json::write(out, report)),
+        Format::Sarif => write_buffered(std::io::stdout().lock(), |out| output::sarif::write(out, report)),
+        Format::Github => write_buffered(std::io::stdout().lock(), |out| output::github::write(out, report)),
         Format::Text => {
             let choice = if arguments.no_color { anstream::ColorChoice::Never } else { anstream::ColorChoice::Auto };
-            let mut out = anstream::AutoStream::new(std::io::stdout().lock(), choice);
-            output::text::write(&mut out, report)
+            let stream = anstream::AutoStream::new(std::io::stdout().lock(), choice);
+            write_buffered(stream, |out| output::text::write(out, report))
         }
     };
     ignore_broken_pipe(written).context("failed to write the report to stdout")
+}
+
+fn print_diffs(diffs: &[String]) -> anyhow::Result<()> {
+    let written = write_buffered(std::io::stdout().lock(), |out| {
+        for diff in diffs {
+            out.write_all(diff.as_bytes())?;
+        }
+        Ok(())
+    });
+    ignore_broken_pipe(written).context("failed to write the diff to stdout")
+}
+
+/// Runs `write` on a buffered writer around `stream` and flushes it.
+fn write_buffered<W: Write>(
+    stream: W,
+    write: impl FnOnce(&mut BufWriter<W>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = BufWriter::new(stream);
+    write(&mut out)?;
+    out.flush()
 }
 
 fn exit_code(report: &Report, fail_on: FailOn, has_errors: bool) -> ExitCode {

@@ -1,13 +1,16 @@
 //! The `guardian` binary: the language server (`guardian lsp`), the batch
-//! checker for CI (`guardian check`) and the check catalog (`guardian rules`).
+//! checker for CI (`guardian check`), the policy tools (`guardian policy
+//! check|explain`) and the check catalog (`guardian rules`).
 //!
 //! This file only parses the command line, sets up logging and maps errors to
 //! exit statuses. Each subcommand lives in its own module, and all of them call
 //! the same policy and analysis crates as the language server.
 
 mod check;
+mod fix;
 mod lsp;
 mod output;
+mod policy;
 mod rules;
 mod walk;
 
@@ -33,6 +36,8 @@ enum Command {
     Lsp,
     /// Check Python files against the steering documents and report findings.
     Check(check::CheckArgs),
+    /// Check the steering documents, or explain which section binds which rule.
+    Policy(policy::PolicyArgs),
     /// List the built-in checks, or explain one of them.
     Rules(rules::RulesArgs),
 }
@@ -46,6 +51,10 @@ fn main() -> ExitCode {
         Command::Check(arguments) => {
             init_logging("error");
             check::run(&arguments)
+        }
+        Command::Policy(arguments) => {
+            init_logging("error");
+            policy::run(&arguments)
         }
         Command::Rules(arguments) => {
             init_logging("error");

@@ -100,7 +100,7 @@ fn source_file(path: &Path, root: &Path) -> SourceFile {
 }
 
 /// Returns `path` relative to `root`, or the bare path when it lies outside the root.
-fn relative_to_root(path: &Path, root: &Path) -> PathBuf {
+pub fn relative_to_root(path: &Path, root: &Path) -> PathBuf {
     let Ok(absolute) = std::path::absolute(path) else {
         return path.to_path_buf();
     };

@@ -1,14 +1,17 @@
-//! Presentation shared by the text and JSON formats of `guardian check`:
+//! Presentation shared by the output formats of `guardian check`:
 //! positions for people (1-based lines, 1-based columns in characters),
 //! citations, display paths, severity counts and secret masking.
 
+pub mod github;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use std::ops::Range;
 use std::path::Path;
 
 use guardian_analysis::{Document, Finding, Policy, PositionEncoding, SectionId, Severity};
+use guardian_policy::PolicyProblem;
 
 use crate::check::Report;
 
@@ -78,6 +81,18 @@ impl Counts {
     pub fn findings(&self) -> usize {
         self.errors + self.warnings + self.infos + self.hints
     }
+}
+
+pub use text::plural;
+
+/// Returns whether `guardian check` shows a policy problem next to its findings.
+///
+/// Warnings and errors only: hints (such as a section that binds no rule) are
+/// for the security team, and `guardian policy check` lists them. Problems in
+/// the bundled default document are left out too, since no user can edit it.
+pub fn shows_policy_problem(problem: &PolicyProblem) -> bool {
+    let in_bundled_document = problem.path.to_string_lossy().starts_with("bundled:");
+    problem.severity >= Severity::Warning && !in_bundled_document
 }
 
 pub fn severity_label(severity: Severity) -> &'static str {

@@ -104,7 +104,8 @@ fn write_notes(
     Ok(())
 }
 
-fn write_summary(out: &mut impl Write, counts: &Counts) -> std::io::Result<()> {
+/// Writes the one-line summary that closes the text and GitHub formats.
+pub fn write_summary(out: &mut impl Write, counts: &Counts) -> std::io::Result<()> {
     let checked = plural(counts.files_checked, "file", "files");
     let skipped = if counts.files_skipped > 0 {
         format!(", {} skipped", plural(counts.files_skipped, "file", "files"))
@@ -184,7 +185,7 @@ fn severity_style(severity: Severity) -> Style {
     }
 }
 
-fn plural(count: usize, singular: &str, plural: &str) -> String {
+pub fn plural(count: usize, singular: &str, plural: &str) -> String {
     if count == 1 { format!("{count} {singular}") } else { format!("{count} {plural}") }
 }
 
