@@ -6,6 +6,7 @@ pull, position conversion in the negotiated encoding, and applying edits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import pathlib
@@ -28,6 +29,7 @@ RECORDED_CLIENTS = {
 }
 
 DIAGNOSTICS_TIMEOUT_SECONDS = 15.0
+EXIT_TIMEOUT_SECONDS = 10.0
 POLL_INTERVAL_SECONDS = 0.02
 
 
@@ -58,10 +60,11 @@ class GuardianTestClient(LanguageClient):
         self.client_name: str = ""
         self.workspace: pathlib.Path | None = None
         self.initialize_result: types.InitializeResult | None = None
+        self.exit_sent = False
 
     @property
     def position_encoding(self) -> str:
-        """The position encoding the server chose; LSP's default is UTF-16."""
+        """The position encoding the server chose. Without one, LSP defines UTF-16."""
         assert self.initialize_result is not None, "the session is not initialized"
         chosen = self.initialize_result.capabilities.position_encoding
         return str(chosen.value if hasattr(chosen, "value") else chosen or "utf-16")
@@ -89,7 +92,7 @@ class GuardianTestClient(LanguageClient):
         """Apply edits to a document and send them as incremental `didChange` changes.
 
         The edits of one WorkspaceEdit all refer to the original text, so they
-        are sent from the end of the document backwards: then each change is
+        are sent from the end of the document backwards, so each change is
         still valid after the ones before it.
         """
         ordered = sorted(edits, key=lambda edit: (edit.range.start.line, edit.range.start.character), reverse=True)
@@ -230,9 +233,33 @@ def server_process(client: LanguageClient) -> asyncio.subprocess.Process:
 
 
 async def end_session(client: GuardianTestClient) -> None:
-    """Shut the server down unless a test already did."""
-    if server_process(client).returncode is None:
-        await client.shutdown_session()
+    """Shut the server down unless a test already did, and kill it if it
+    does not exit in time, so that one hung server cannot hang the suite."""
+    process = server_process(client)
+    if process.returncode is not None:
+        return
+
+    if not client.exit_sent:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(client.shutdown_session(), EXIT_TIMEOUT_SECONDS)
+    if process.returncode is None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(process.wait(), EXIT_TIMEOUT_SECONDS)
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
+async def shutdown_and_exit(client: GuardianTestClient) -> int | None:
+    """Send `shutdown` and `exit`, then return the server's exit code, or
+    `None` when it is still running after EXIT_TIMEOUT_SECONDS."""
+    await asyncio.wait_for(client.shutdown_async(None), EXIT_TIMEOUT_SECONDS)
+    client.exit(None)
+    client.exit_sent = True
+    try:
+        return await asyncio.wait_for(server_process(client).wait(), EXIT_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        return None
 
 
 # ---------------------------------------------------------------------------
@@ -287,16 +314,6 @@ def offset_of(text: str, position: types.Position, encoding: str) -> int:
     return line_start + len(line)
 
 
-def position_of(text: str, offset: int, encoding: str) -> types.Position:
-    """Convert an index into `text` to an LSP position, counting columns in `encoding`."""
-    line_start = 0
-    for line_number, line in enumerate(split_lines(text)):
-        if offset < line_start + len(line) or line_number == len(split_lines(text)) - 1:
-            return types.Position(line=line_number, character=code_units(text[line_start:offset], encoding))
-        line_start += len(line)
-    raise AssertionError("unreachable: the last line always matches")
-
-
 def text_in(text: str, range_: types.Range, encoding: str) -> str:
     return text[offset_of(text, range_.start, encoding) : offset_of(text, range_.end, encoding)]
 
@@ -322,3 +339,16 @@ def edits_for(workspace_edit: types.WorkspaceEdit, uri: str) -> list[types.TextE
             for edit in change.edits
         ]
     return list((workspace_edit.changes or {}).get(uri, []))
+
+
+async def request_sql_fix(client: GuardianTestClient, document: OpenDocument, sql: types.Diagnostic) -> types.CodeAction:
+    """Request quick fixes at a finding and return the preferred one."""
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=document.uri),
+        range=sql.range,
+        context=types.CodeActionContext(diagnostics=[sql], only=[types.CodeActionKind.QuickFix]),
+    )
+    actions = await client.text_document_code_action_async(params) or []
+    preferred = [action for action in actions if isinstance(action, types.CodeAction) and action.is_preferred]
+    assert len(preferred) == 1, f"expected one preferred action, got {[action.title for action in actions]}"
+    return preferred[0]

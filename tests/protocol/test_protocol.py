@@ -6,26 +6,25 @@ quick fix, hover, configuration changes, shutdown and exit.
 
 from __future__ import annotations
 
-import asyncio
 import pathlib
 import shutil
 
-import pytest
 from lsprotocol import types
 
 from conftest import ExpectedLine
 from guardian_client import (
     GuardianTestClient,
     OpenDocument,
+    EXIT_TIMEOUT_SECONDS,
     edits_for,
-    server_process,
+    request_sql_fix,
+    shutdown_and_exit,
     text_in,
 )
 
 SQL_FINDING_LINES = (61, 63)
 STEERING_DOCUMENT = ".kiro/steering/security-standards.md"
 SQL_SECTION_PROSE = "Every SQL statement is sent with bound parameters."
-EXIT_TIMEOUT_SECONDS = 10.0
 
 
 def touches_lines(diagnostic: types.Diagnostic, first_line: int, last_line: int) -> bool:
@@ -180,17 +179,9 @@ async def test_non_ascii_line_positions(client: GuardianTestClient):
 
 async def test_sql_quick_fix_removes_finding(client: GuardianTestClient):
     document, diagnostics = await open_app(client)
-    sql = sql_finding(diagnostics)
-    context = types.CodeActionContext(diagnostics=[sql], only=[types.CodeActionKind.QuickFix])
-    params = types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=document.uri), range=sql.range, context=context
-    )
 
-    actions = await client.text_document_code_action_async(params) or []
+    fix = await request_sql_fix(client, document, sql_finding(diagnostics))
 
-    preferred = [a for a in actions if isinstance(a, types.CodeAction) and a.is_preferred]
-    assert len(preferred) == 1, f"expected one preferred action, got {[a.title for a in actions]}"
-    fix = preferred[0]
     assert fix.kind == types.CodeActionKind.QuickFix
     assert fix.edit is not None
     edits = edits_for(fix.edit, document.uri)
@@ -296,9 +287,7 @@ def move_steering_out(client: GuardianTestClient) -> pathlib.Path:
 
 
 async def test_shutdown_exit_code_zero(client: GuardianTestClient):
-    await client.shutdown_async(None)
-    client.exit(None)
+    returncode = await shutdown_and_exit(client)
 
-    returncode = await asyncio.wait_for(server_process(client).wait(), EXIT_TIMEOUT_SECONDS)
-
+    assert returncode is not None, f"the server still runs {EXIT_TIMEOUT_SECONDS}s after exit (stdin left open)"
     assert returncode == 0
