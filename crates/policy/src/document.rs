@@ -121,8 +121,10 @@ fn apply_section_exceptions(
     }
 }
 
-/// Words in a section's prose that state a requirement.
-const REQUIREMENT_WORDS: &[&str] = &["must", "never", "always", "do not", "must not", "shall"];
+/// Words that state a requirement anywhere in a sentence.
+const REQUIREMENT_WORDS: &[&str] = &["must", "must not", "shall"];
+/// Words that state a requirement when they open a sentence, as in "Never log tokens.".
+const IMPERATIVE_OPENERS: &[&str] = &["do not", "never", "always"];
 
 /// Reports, as hints, sections whose prose states a requirement but that bind no rule.
 ///
@@ -160,10 +162,20 @@ fn report_unbound_requirements(sections: &[Section], rules: &[Rule], problems: &
 }
 
 fn requirement_word(prose: &str) -> Option<&'static str> {
-    let lowered = words(prose).join(" ");
-    let padded = format!(" {lowered} ");
-    REQUIREMENT_WORDS
-        .iter()
-        .copied()
-        .find(|word| padded.contains(&format!(" {word} ")))
+    for sentence in prose.split(['.', '!', '?', ':', '\n']) {
+        let sentence_words = words(sentence).join(" ");
+        let padded = format!(" {sentence_words} ");
+        let anywhere = REQUIREMENT_WORDS
+            .iter()
+            .copied()
+            .find(|word| padded.contains(&format!(" {word} ")));
+        let opener = IMPERATIVE_OPENERS
+            .iter()
+            .copied()
+            .find(|word| padded.starts_with(&format!(" {word} ")));
+        if let Some(word) = anywhere.or(opener) {
+            return Some(word);
+        }
+    }
+    None
 }

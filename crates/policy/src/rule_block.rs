@@ -452,7 +452,7 @@ impl BlockContext<'_> {
         if written.len() > 1 {
             let keys: Vec<String> = written.iter().map(|(key, _)| format!("`{key}:`")).collect();
             problems.at_line(
-                self.document_line(written[1].1),
+                self.document_line(written[0].1),
                 Severity::Error,
                 codes::INVALID_RULE,
                 format!(

@@ -109,7 +109,7 @@ fn finding_of(context: &Context<'_>, rule: &QueryRule, found: &QueryMatch<'_, '_
     Some(RawFinding { rule: rule.id.clone(), range: finding_node.byte_range(), message, fixes, related: Vec::new() })
 }
 
-/// Replaces each `{name}` whose name `value_of` knows; other text stays as written.
+/// Replaces each `{name}` for which `value_of` returns a value; other text stays as written.
 pub(crate) fn fill_template(template: &str, value_of: impl Fn(&str) -> Option<String>) -> String {
     let mut filled = String::with_capacity(template.len());
     let mut rest = template;

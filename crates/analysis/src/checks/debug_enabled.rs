@@ -21,12 +21,14 @@ const DOCUMENTATION: &str = r#"# debug-enabled
 
 ## What it does
 
-Reports `debug=True` passed to any call except asyncio's (Flask's `app.run`, FastAPI,
-Starlette, Tornado's `Application`), also through a variable assigned
-`True`; `use_debugger=True` and `use_evalex=True` passed to a `run`,
+Reports `debug=True` passed to a call that starts a server (`run`,
+`run_server`, `run_simple`, except asyncio's) or builds an application
+(`Flask`, `Quart`, `FastAPI`, `Starlette`, Tornado's `Application`, `Sanic`,
+`Dash`), also through a variable assigned `True`; `use_debugger=True` and `use_evalex=True` passed to a `run`,
 `run_server` or `run_simple` call (Flask, Dash, Werkzeug);
 `evalex=True` on Werkzeug's `DebuggedApplication`; `bottle.debug(True)`;
-`DEBUG=True` passed to any call (`settings.configure`, `config.update`);
+`DEBUG=True` passed to `settings.configure`, `config.update` or
+`config.from_mapping`;
 `app.debug = True` (not `self.debug`) and `app.config["DEBUG"] = True`; and `DEBUG = True` in a
 settings module (`settings.py`, `settings/*.py`, `*_settings.py`) or in a
 class whose name contains `Production`.
@@ -57,6 +59,12 @@ the code. The fix removes `debug=True`.
 `DEBUG = True` in a development configuration class is not reported, nor is
 debug turned on through environment variables or configuration files.
 
+Only configuration that can be deployed is reported. Test code (`tests/`,
+`test/`, `test_*.py`, `*_test.py`, `tests.py`, `conftest.py`) is skipped, and
+so are Django's `override_settings(DEBUG=True)` and `self.settings(DEBUG=True)`,
+which change a setting for one test. `debug=True` passed to other calls, such
+as Django's template `Engine(debug=True)`, is not reported.
+
 ## References
 
 - CWE-489: Active Debug Code
@@ -71,7 +79,16 @@ const RUN_METHODS: &[&str] = &["run", "run_server", "run_simple"];
 /// Keywords of [`RUN_METHODS`] that enable debugging when `True`.
 const RUN_DEBUG_KEYWORDS: &[&str] = &["debug", "use_debugger", "use_evalex"];
 
+/// Application classes whose `debug=True` turns on the framework's debug mode.
+const APPLICATION_CLASSES: &[&str] = &["Flask", "Quart", "FastAPI", "Starlette", "Application", "Sanic", "Dash"];
+
+/// Methods whose `DEBUG=True` writes the setting into an application's configuration.
+const CONFIGURATION_METHODS: &[&str] = &["configure", "update", "from_mapping"];
+
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
+    if super::is_test_file(context.path) {
+        return;
+    }
     let Some(function) = call.child_by_field_name("function") else {
         return;
     };
@@ -80,7 +97,8 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
 
     // asyncio's debug mode only adds checks and logging; it exposes nothing.
     let is_asyncio = context.callee(call).is_some_and(|callee| callee.starts_with("asyncio."));
-    if !is_asyncio {
+    let starts_application = RUN_METHODS.contains(&method) || constructs_application(context, call, method);
+    if starts_application && !is_asyncio {
         report_true_keyword(context, &arguments, "debug", method, findings);
     }
     if RUN_METHODS.contains(&method) {
@@ -91,7 +109,10 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     if method == "DebuggedApplication" {
         report_true_keyword(context, &arguments, "evalex", method, findings);
     }
-    report_true_keyword(context, &arguments, "DEBUG", method, findings);
+    // `override_settings(DEBUG=True)` and `self.settings(DEBUG=True)` change settings for one test only.
+    if CONFIGURATION_METHODS.contains(&method) {
+        report_true_keyword(context, &arguments, "DEBUG", method, findings);
+    }
 
     let is_bottle_debug = context.callee(call).as_deref() == Some("bottle.debug");
     let turned_on = arguments.positional.first().is_none_or(|first| syntax::is_true(*first));
@@ -99,6 +120,14 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         let message = "debug mode enabled: `bottle.debug(True)` shows tracebacks to clients; turn it off outside development".to_owned();
         findings.push(RawFinding { rule: INFO.name.to_owned(), range: call.byte_range(), message, fixes: Vec::new(), related: Vec::new() });
     }
+}
+
+/// `Flask(…)`, `FastAPI(…)`, `tornado.web.Application(…)`, also through an
+/// alias (`from starlette.applications import Starlette as StarletteApp`).
+fn constructs_application(context: &Context<'_>, call: Node<'_>, method: &str) -> bool {
+    let callee = context.callee(call);
+    let class_name = callee.as_deref().and_then(|callee| callee.rsplit('.').next()).unwrap_or(method);
+    APPLICATION_CLASSES.contains(&class_name) || APPLICATION_CLASSES.contains(&method)
 }
 
 fn report_true_keyword(context: &Context<'_>, arguments: &Arguments<'_>, keyword: &str, method: &str, findings: &mut Vec<RawFinding>) {
@@ -118,6 +147,9 @@ fn report_true_keyword(context: &Context<'_>, arguments: &Arguments<'_>, keyword
 /// Reports `DEBUG = True` in settings modules and production classes,
 /// `app.debug = True` and `app.config["DEBUG"] = True`.
 pub(crate) fn check_assignment(context: &Context<'_>, assignment: Node<'_>, findings: &mut Vec<RawFinding>) {
+    if super::is_test_file(context.path) {
+        return;
+    }
     let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right")) else {
         return;
     };

@@ -52,7 +52,11 @@ an unsafe `Loader`.
 ## Known problems
 
 Every call is reported, also when the data comes from a trusted file; record
-an exception. `yaml.FullLoader` is treated as safe.
+an exception. A round trip that loads what the same module's `dumps` just
+returned (`pickle.loads(pickle.dumps(value))`, also through a local
+variable) reads no outside data and is not reported. Test code is reported
+like any other code, because a test that loads a pickle fixture from disk
+has the same risk when the fixture is replaced. `yaml.FullLoader` is treated as safe.
 
 ## References
 
@@ -105,7 +109,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         "numpy.load" => (arguments.keyword("allow_pickle").is_some_and(syntax::is_true), Vec::new()),
         _ => (false, Vec::new()),
     };
-    if !reported {
+    if !reported || loads_what_it_just_dumped(context, &callee, &arguments) {
         return;
     }
 
@@ -114,6 +118,26 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         "unsafe deserialization: `{short_name}` can run code from the data it loads; use a data-only format such as JSON or `yaml.safe_load`"
     );
     findings.push(RawFinding { rule: INFO.name.to_owned(), range: function.byte_range(), message, fixes, related: Vec::new() });
+}
+
+/// `pickle.loads(pickle.dumps(value))`, also through a local variable
+/// (`dumped = pickle.dumps(value)` then `pickle.loads(dumped)`): a round trip
+/// that copies an object and reads no outside data.
+fn loads_what_it_just_dumped(context: &Context<'_>, callee: &str, arguments: &Arguments<'_>) -> bool {
+    let Some((module, _)) = callee.rsplit_once('.') else {
+        return false;
+    };
+    let Some(data) = arguments.positional.first() else {
+        return false;
+    };
+    let data = context.values.assigned_value(*data);
+    if data.kind() != "call" {
+        return false;
+    }
+
+    let serializer = context.callee(data);
+    let serializer_module = serializer.as_deref().and_then(|serializer| serializer.rsplit_once('.'));
+    serializer_module.is_some_and(|(serializer_module, function)| serializer_module == module && function == "dumps")
 }
 
 /// `yaml.load(data)` or `yaml.load(data, Loader=yaml.Loader)`; a safe loader is clean.

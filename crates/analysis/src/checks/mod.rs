@@ -200,6 +200,22 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Returns whether `path` is test code by the usual Python conventions: a
+/// `test_*.py`, `*_test.py`, `tests.py` or `conftest.py` file, or any file
+/// under a folder named `tests` or `test`.
+///
+/// NOTE: only the path as given to the analysis is read, so a project that
+/// itself lives under a folder named `tests` counts as test code throughout.
+pub(crate) fn is_test_file(path: &Path) -> bool {
+    let file_name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    let stem = file_name.strip_suffix(".py").unwrap_or(file_name);
+    let test_module = stem.starts_with("test_") || stem.ends_with("_test") || matches!(stem, "tests" | "conftest");
+
+    let mut folders = path.parent().into_iter().flat_map(Path::components);
+    let in_test_folder = folders.any(|component| matches!(component.as_os_str().to_str(), Some("tests" | "test")));
+    test_module || in_test_folder
+}
+
 /// Points at where untrusted data entered the function, for a finding's related locations.
 pub(crate) fn taint_related(source: Option<&TaintSource<'_>>) -> Vec<Related> {
     source.map(|source| Related { range: source.node.byte_range(), message: source.description.clone() }).into_iter().collect()

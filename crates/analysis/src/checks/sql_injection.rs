@@ -90,6 +90,13 @@ static SQL_WORD: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the pattern is a valid literal")
 });
 
+/// Attributes of a Django-style database connection's backend description,
+/// such as `connection.features.bare_select_suffix` or `self.connection.ops.max_name_length`.
+static BACKEND_CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[A-Za-z_][A-Za-z_0-9]*\.)*[A-Za-z_0-9]*connection\.(?:features|ops)\.[A-Za-z_][A-Za-z_0-9]*$")
+        .expect("the pattern is a valid literal")
+});
+
 /// The way a query string was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Construction {
@@ -184,7 +191,7 @@ fn check_query_variable(
     let mut built = construction(context, value).map(|construction| (construction, assignment));
     for augmented_assignment in &augmented {
         let right = augmented_assignment.child_by_field_name("right");
-        let appends_value = right.is_some_and(|right| !context.values.is_constant(right));
+        let appends_value = right.is_some_and(|right| !is_sql_constant(context, right));
         if appends_value && built.is_none() {
             built = Some((Construction::Concatenation, *augmented_assignment));
         }
@@ -234,10 +241,9 @@ fn query_argument<'tree>(arguments: &Arguments<'tree>) -> Option<Node<'tree>> {
 /// Returns how `expression` builds a string from a non-constant value, if it does.
 fn construction(context: &Context<'_>, expression: Node<'_>) -> Option<Construction> {
     let expression = syntax::unparenthesize(expression);
-    let values = &context.values;
     match expression.kind() {
         "string" => {
-            let dynamic = interpolations(expression).iter().any(|value| !values.is_constant(*value));
+            let dynamic = interpolations(expression).iter().any(|value| !is_sql_constant(context, *value));
             dynamic.then_some(Construction::FString)
         }
         "concatenated_string" => {
@@ -250,11 +256,11 @@ fn construction(context: &Context<'_>, expression: Node<'_>) -> Option<Construct
             let left = expression.child_by_field_name("left")?;
             let right = expression.child_by_field_name("right")?;
             match operator {
-                Some("%") if is_string_like(left) && !values.is_constant(right) => Some(Construction::PercentFormat),
+                Some("%") if is_string_like(left) && !is_sql_constant(context, right) => Some(Construction::PercentFormat),
                 Some("+") => {
                     let operands = concatenation_operands(expression, context);
                     let has_string = operands.iter().any(|operand| is_string_like(*operand));
-                    let has_dynamic = operands.iter().any(|operand| !values.is_constant(*operand));
+                    let has_dynamic = operands.iter().any(|operand| !is_sql_constant(context, *operand));
                     (has_string && has_dynamic).then_some(Construction::Concatenation)
                 }
                 _ => None,
@@ -268,11 +274,42 @@ fn construction(context: &Context<'_>, expression: Node<'_>) -> Option<Construct
             let arguments = Arguments::of(expression, context.source);
             let has_dynamic = arguments.all.iter().any(|argument| {
                 let value = if argument.kind() == "keyword_argument" { argument.child_by_field_name("value") } else { Some(*argument) };
-                value.is_none_or(|value| !values.is_constant(value))
+                value.is_none_or(|value| !is_sql_constant(context, value))
             });
             (is_format && has_dynamic).then_some(Construction::FormatMethod)
         }
         _ => None,
+    }
+}
+
+/// Returns whether `expression` is constant for SQL: built only from literals,
+/// constants and the constant-like operands of [`is_constant_like_operand`].
+fn is_sql_constant(context: &Context<'_>, expression: Node<'_>) -> bool {
+    context.values.is_constant_or(expression, &|operand| is_constant_like_operand(context, operand))
+}
+
+/// Operands that cannot carry attacker-controlled SQL although they are not literals:
+/// identifiers quoted by `quote_name(…)`, numbers from `int(…)`, `float(…)` or
+/// `len(…)`, database backend constants (`connection.features.*`,
+/// `connection.ops.*`) and class constants in upper case (`self.SQL_CREATE`).
+fn is_constant_like_operand(context: &Context<'_>, operand: Node<'_>) -> bool {
+    match operand.kind() {
+        "call" => {
+            let Some(function) = operand.child_by_field_name("function") else {
+                return false;
+            };
+            let name = syntax::last_name(function, context.source);
+            let quotes_identifier = name == Some("quote_name");
+            let returns_number = function.kind() == "identifier" && matches!(name, Some("int" | "float" | "len"));
+            quotes_identifier || returns_number
+        }
+        "attribute" => {
+            let attribute_name = syntax::last_name(operand, context.source).unwrap_or_default();
+            let is_upper_case_constant = attribute_name.chars().any(|character| character.is_ascii_uppercase())
+                && !attribute_name.chars().any(|character| character.is_ascii_lowercase());
+            is_upper_case_constant || BACKEND_CONSTANT.is_match(context.text(operand))
+        }
+        _ => false,
     }
 }
 

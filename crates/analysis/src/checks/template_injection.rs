@@ -6,6 +6,7 @@ use tree_sitter::Node;
 
 use super::{Context, RawFinding};
 use crate::CheckInfo;
+use crate::semantic::ValueOrigin;
 use crate::semantic::syntax::{self, Arguments};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
@@ -49,7 +50,11 @@ return render_template_string("<h1>Hello {{ name }}!</h1>", name=name)
 ## Known problems
 
 A template read from a trusted file is reported when its source is not a
-literal; record an exception. Templates from another module's constants are
+literal; record an exception. A function that passes one of its own
+parameters on as the template source (a wrapper such as Flask's
+`render_template_string`) is not reported, and calls to such a wrapper are
+not followed, so a non-constant template that reaches the engine through a
+wrapper in the same project is missed. A route parameter is still reported. Templates from another module's constants are
 not recognized as constant.
 
 ## References
@@ -93,7 +98,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     let Some(source) = arguments.first_or_keyword("source").or_else(|| arguments.keyword("text")) else {
         return;
     };
-    if context.values.is_constant(source) {
+    if context.values.is_constant(source) || forwards_trusted_parameter(context, source) {
         return;
     }
 
@@ -103,4 +108,14 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     );
     let related = context.value_origin_related(source);
     findings.push(RawFinding { rule: INFO.name.to_owned(), range: source.byte_range(), message, fixes: Vec::new(), related });
+}
+
+/// A wrapper that passes its own parameter on as the template source, such as
+/// Flask's `render_template_string(source)` calling `from_string(source)`.
+/// The wrapper's callers decide what the template is, so the wrapper itself
+/// is not reported, unless the parameter is a route parameter (untrusted).
+fn forwards_trusted_parameter(context: &Context<'_>, source: Node<'_>) -> bool {
+    let source = syntax::unparenthesize(source);
+    let is_parameter = source.kind() == "identifier" && matches!(context.values.origin(source), ValueOrigin::Parameter);
+    is_parameter && context.values.untrusted_source(source).is_none()
 }

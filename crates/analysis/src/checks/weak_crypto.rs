@@ -55,8 +55,15 @@ as a cache key or an ETag.
 
 ## Known problems
 
-MD5 used for a non-security purpose (cache keys, ETags) is reported unless
-the call says `usedforsecurity=False`. HMAC with MD5 is not reported.
+MD5 and SHA-1 used for a non-security purpose are reported unless the call
+says `usedforsecurity=False`, or the enclosing function or the assigned
+variable is named for a cache key, an ETag, a fingerprint or a cache key
+mangler (`cache_key`, `etag`, `fingerprint`, `key_mangler`) and the hashed
+value is not named for a password, secret, token, signature or credential.
+A checksum is still reported, because comparing a download against a
+published MD5 checksum is an integrity check that collisions defeat. Other
+non-security digests, such as a template cache's `generate_hash` or an SQL
+`MD5()` function, are reported. HMAC with MD5 is not reported.
 
 ## References
 
@@ -110,7 +117,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
 
     if let Some(algorithm) = weak_hashlib_algorithm(context, &callee, &arguments) {
         let not_for_security = arguments.keyword("usedforsecurity").is_some_and(syntax::is_false);
-        if not_for_security {
+        if not_for_security || names_a_non_security_digest(context, call) {
             return;
         }
         let display_name = algorithm.to_ascii_uppercase().replace("SHA", "SHA-");
@@ -224,6 +231,28 @@ fn hashes_secret_material(context: &Context<'_>, call: Node<'_>) -> bool {
     let arguments = call.child_by_field_name("arguments").map_or("", |list| context.text(list));
     let haystack = format!("{function_name} {arguments}").to_lowercase();
     ["password", "passwd", "secret", "token", "sign", "credential"].iter().any(|word| haystack.contains(word))
+}
+
+/// Words in a function or variable name that say a digest is an identifier
+/// for caching or change detection, not a security control.
+const NON_SECURITY_DIGEST_WORDS: &[&str] = &["cache_key", "cachekey", "etag", "fingerprint", "key_mangler"];
+
+/// Returns whether the enclosing function, or the variable the digest is
+/// assigned to, is named for a cache key, an ETag or a fingerprint, and the
+/// hashed value is not named for secret material.
+fn names_a_non_security_digest(context: &Context<'_>, call: Node<'_>) -> bool {
+    let function_name = syntax::enclosing_definition(call, "function_definition")
+        .and_then(|function| function.child_by_field_name("name"))
+        .map_or("", |name| context.text(name));
+    let assignment_target = syntax::enclosing_statement(call)
+        .named_child(0)
+        .filter(|expression| expression.kind() == "assignment")
+        .and_then(|assignment| assignment.child_by_field_name("left"))
+        .map_or("", |target| context.text(target));
+
+    let names = format!("{function_name} {assignment_target}").to_lowercase();
+    let names_non_security_use = NON_SECURITY_DIGEST_WORDS.iter().any(|word| names.contains(word));
+    names_non_security_use && !hashes_secret_material(context, call)
 }
 
 /// Adds `usedforsecurity=False` for digests that are not a security control,

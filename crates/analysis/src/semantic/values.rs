@@ -179,16 +179,26 @@ impl<'a> Values<'a> {
     /// Returns whether the expression at this use is built only from literals, module
     /// constants and local variables that are themselves constant.
     pub fn is_constant(&self, node: Node<'_>) -> bool {
-        self.is_constant_at(node, 0)
+        self.is_constant_at(node, 0, &|_| false)
     }
 
-    fn is_constant_at(&self, node: Node<'_>, depth: u32) -> bool {
+    /// Like [`Values::is_constant`], but also accepts any operand, at any depth,
+    /// for which `constant_like` returns true. A check uses it for values that
+    /// are constant for its purpose, such as SQL identifiers from `quote_name`.
+    pub fn is_constant_or(&self, node: Node<'_>, constant_like: &dyn Fn(Node<'_>) -> bool) -> bool {
+        self.is_constant_at(node, 0, constant_like)
+    }
+
+    fn is_constant_at(&self, node: Node<'_>, depth: u32, constant_like: &dyn Fn(Node<'_>) -> bool) -> bool {
         if depth > MAX_DEPTH {
             return false;
         }
         let node = syntax::unparenthesize(node);
+        if constant_like(node) {
+            return true;
+        }
         if node.kind() != "identifier" {
-            return self.is_constant_with(node, depth, &|inner, next| self.is_constant_at(inner, next));
+            return self.is_constant_with(node, depth, &|inner, next| self.is_constant_at(inner, next, constant_like));
         }
 
         match self.origin(node) {
@@ -197,9 +207,9 @@ impl<'a> Values<'a> {
                 let augmented_constant = augmented.iter().all(|augmented| {
                     augmented
                         .child_by_field_name("right")
-                        .is_some_and(|right| self.is_constant_at(right, depth + 1))
+                        .is_some_and(|right| self.is_constant_at(right, depth + 1, constant_like))
                 });
-                augmented_constant && self.is_constant_at(value, depth + 1)
+                augmented_constant && self.is_constant_at(value, depth + 1, constant_like)
             }
             ValueOrigin::Parameter | ValueOrigin::Unknown => false,
         }
@@ -230,6 +240,15 @@ impl<'a> Values<'a> {
                     .named_children(&mut cursor)
                     .filter(|child| child.kind() != "comment")
                     .all(|child| operand(child, next))
+            }
+            "dictionary" => {
+                let mut cursor = node.walk();
+                let pairs: Vec<Node<'_>> = node.named_children(&mut cursor).filter(|child| child.kind() != "comment").collect();
+                pairs.into_iter().all(|pair| {
+                    let key_constant = pair.child_by_field_name("key").is_some_and(|key| operand(key, next));
+                    let value_constant = pair.child_by_field_name("value").is_some_and(|value| operand(value, next));
+                    pair.kind() == "pair" && key_constant && value_constant
+                })
             }
             "binary_operator" => {
                 let left = node.child_by_field_name("left");
