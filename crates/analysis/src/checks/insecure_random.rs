@@ -12,7 +12,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     name: "insecure-random",
     summary: "Predictable random numbers used for tokens, passwords or keys",
     documentation: DOCUMENTATION,
-    topics: &["random", "randomness", "random numbers", "tokens", "csprng"],
+    topics: &["random", "randomness", "random numbers", "csprng"],
     default_severity: Severity::Warning,
 };
 

@@ -12,7 +12,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     name: "request-without-timeout",
     summary: "HTTP requests that can wait forever",
     documentation: DOCUMENTATION,
-    topics: &["timeout", "timeouts", "http client", "requests", "availability"],
+    topics: &["timeout", "timeouts", "http client timeouts"],
     default_severity: Severity::Warning,
 };
 
