@@ -10,6 +10,7 @@ mod check_cli;
 mod check_formats;
 mod fix_cli;
 mod fry_factory;
+mod layering;
 mod lsp_actions;
 mod lsp_policy;
 mod lsp_sync;

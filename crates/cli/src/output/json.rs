@@ -13,7 +13,7 @@
 //!  "summary": {"findings", "errors", "warnings", "infos", "hints",
 //!              "files_checked", "files_with_findings", "files_skipped", "by_rule"},
 //!  "skipped": [{"path", "reason"}],
-//!  "policy_problems": [{"path", "line", "severity", "message"}]}
+//!  "policy_problems": [{"path", "line", "code", "severity", "message"}]}
 //! ```
 //!
 //! Lines and columns are 1-based and columns count Unicode characters, as in
@@ -125,6 +125,8 @@ struct JsonSkipped {
 struct JsonProblem {
     path: String,
     line: u64,
+    /// The problem's stable id, such as `unknown-check`.
+    code: &'static str,
     severity: &'static str,
     message: String,
 }
@@ -152,6 +154,7 @@ impl JsonReport {
             .map(|problem| JsonProblem {
                 path: display_path(&problem.path, &report.current_directory),
                 line: u64::from(problem.line) + 1,
+                code: problem.code,
                 severity: severity_label(problem.severity),
                 message: problem.message.clone(),
             })
