@@ -49,7 +49,7 @@ def views(name, user_template):
     render_template_string("<h1>Hello " + name + "</h1>")  # expect: template-injection
     render_template_string(request.form["template"])  # expect: template-injection
     jinja2.Template(f"Hi {name}")  # expect: template-injection
-    Environment().from_string(user_template)  # expect: template-injection
+    Environment().from_string(request.args["layout"])  # expect: template-injection
     MakoTemplate("<%s>" % name)  # expect: template-injection
     page = "<p>" + name + "</p>"
     render_template_string(page)  # expect: template-injection

@@ -256,7 +256,7 @@ fn fix_mktemp_to_mkstemp() {
 const MD5_ETAG: &str = r#"import hashlib
 
 
-def etag(body):
+def content_version(body):
     return hashlib.md5(body).hexdigest()
 "#;
 

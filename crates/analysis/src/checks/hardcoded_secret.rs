@@ -92,6 +92,14 @@ reported even when it is not a secret (record an exception), and a secret
 under a neutral name is found only when it has a known token format.
 Messages show at most the first four characters of the value and its length.
 
+A password in a URL inside a docstring (or another string that is a
+statement of its own) is not reported, because documentation shows example
+connection URLs such as `postgresql://scott:tiger@localhost/test`; secrets in
+a known token format are reported there too. Test code is checked like any
+other code: test data passwords are usually fake, but a real credential
+pasted into a test is as exposed as one in the application, so the policy
+decides. Record an exception for fake ones.
+
 ## References
 
 - CWE-798: Use of Hard-coded Credentials
@@ -188,6 +196,9 @@ pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut
         start: 0,
     });
     let token = basic_credentials.or_else(|| find_token(context, node, &value));
+    // Docstrings show connection URLs such as `postgresql://scott:tiger@host/db`
+    // as examples; a token in a known format is still reported there.
+    let token = token.filter(|token| !(token.description == URL_PASSWORD && is_documentation_string(target)));
     let secret_by_name = named
         .as_ref()
         .is_some_and(|named| is_secret_name(&named.name) && looks_like_secret_value(&value));
@@ -485,7 +496,16 @@ fn token_in(value: &str) -> Option<Token> {
     if placeholder {
         return None;
     }
-    Some(Token { description: "a password in a URL", matched: password.to_owned(), range: 0..0, start: url.get(0).map_or(0, |whole| whole.start()) })
+    Some(Token { description: URL_PASSWORD, matched: password.to_owned(), range: 0..0, start: url.get(0).map_or(0, |whole| whole.start()) })
+}
+
+/// The description of a password found in a URL's user information.
+const URL_PASSWORD: &str = "a password in a URL";
+
+/// Returns whether the string is a statement of its own: a docstring or
+/// another string that documents instead of being used.
+fn is_documentation_string(string: Node<'_>) -> bool {
+    string.parent().is_some_and(|parent| parent.kind() == "expression_statement" && parent.named_child_count() == 1)
 }
 
 fn looks_like_url_password(password: &str) -> bool {

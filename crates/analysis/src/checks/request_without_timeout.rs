@@ -50,6 +50,9 @@ adjust the number to the service.
 A session whose adapter sets a default timeout is still reported when the
 call has none. `urllib.request.urlopen` without a timeout is not reported.
 httpx calls without `timeout` are clean because httpx has a 5 second default.
+Test code (`tests/`, `test/`, `test_*.py`, `*_test.py`, `tests.py`,
+`conftest.py`) is not checked: a missing timeout there stalls a test run,
+not a service, and tests usually talk to a local test server.
 
 ## References
 
@@ -70,6 +73,10 @@ const HTTPX_CALLS: &[&str] =
     &["get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "Client", "AsyncClient"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
+    // A test that hangs fails the test run; it starves no deployed service.
+    if super::is_test_file(context.path) {
+        return;
+    }
     let Some(function) = call.child_by_field_name("function") else {
         return;
     };

@@ -60,7 +60,16 @@ removes SQL quotes around the placeholder.
 ## Known problems
 
 Identifiers (table or column names) cannot be parameters; build them from an
-allowlist and record an exception. The fix handles f-strings, `+`, `%` and
+allowlist and record an exception. Some operands count as constant although
+they are not literals, because they cannot carry SQL from outside: identifiers
+quoted with `quote_name(…)` (Django's `connection.ops.quote_name`,
+`schema_editor.quote_name`), numbers from `int(…)`, `float(…)` and `len(…)`,
+Django backend attributes (`connection.features.*`, `connection.ops.*`),
+model table names (`Model._meta.db_table`), upper-case class constants
+(`self.SQL_CREATE`), and `str(…)` or `identifier_converter(…)` of any of
+these. A `quote_name` that does not quote is trusted all the same. Test code
+is checked like application code, because SQL built by formatting there is
+still the pattern the policy forbids. The fix handles f-strings, `+`, `%` and
 `str.format` with `execute`, `executemany` and `raw`. Queries passed to
 `text()` or `read_sql`, or appended with `+=`, are reported without a fix. Values that are constant but come from
 another module are not recognized as constant. Only the last assignment
@@ -288,10 +297,12 @@ fn is_sql_constant(context: &Context<'_>, expression: Node<'_>) -> bool {
     context.values.is_constant_or(expression, &|operand| is_constant_like_operand(context, operand))
 }
 
-/// Operands that cannot carry attacker-controlled SQL although they are not literals:
-/// identifiers quoted by `quote_name(…)`, numbers from `int(…)`, `float(…)` or
-/// `len(…)`, database backend constants (`connection.features.*`,
-/// `connection.ops.*`) and class constants in upper case (`self.SQL_CREATE`).
+/// Returns whether an operand is constant for SQL although it is not a literal.
+/// These are identifiers quoted by `quote_name(…)`, numbers from `int(…)`,
+/// `float(…)` or `len(…)`, and Django backend constants (`connection.features.*`,
+/// `connection.ops.*`). Model table names (`Model._meta.db_table`),
+/// `identifier_converter(constant)`, `str(constant)` and upper-case class
+/// constants (`self.SQL_CREATE`) count too.
 fn is_constant_like_operand(context: &Context<'_>, operand: Node<'_>) -> bool {
     match operand.kind() {
         "call" => {
@@ -301,14 +312,28 @@ fn is_constant_like_operand(context: &Context<'_>, operand: Node<'_>) -> bool {
             let name = syntax::last_name(function, context.source);
             let quotes_identifier = name == Some("quote_name");
             let returns_number = function.kind() == "identifier" && matches!(name, Some("int" | "float" | "len"));
-            quotes_identifier || returns_number
+            let converts_constant = matches!(name, Some("identifier_converter" | "str")) && has_single_constant_argument(context, operand);
+            quotes_identifier || returns_number || converts_constant
         }
         "attribute" => {
+            let operand_text = context.text(operand);
             let attribute_name = syntax::last_name(operand, context.source).unwrap_or_default();
             let is_upper_case_constant = attribute_name.chars().any(|character| character.is_ascii_uppercase())
                 && !attribute_name.chars().any(|character| character.is_ascii_lowercase());
-            is_upper_case_constant || BACKEND_CONSTANT.is_match(context.text(operand))
+            let is_model_table_name = operand_text.ends_with("._meta.db_table");
+            is_upper_case_constant || is_model_table_name || BACKEND_CONSTANT.is_match(operand_text)
         }
+        _ => false,
+    }
+}
+
+/// Returns whether a call has one positional argument, constant for SQL. Django's
+/// `identifier_converter(name)` only changes the case of an identifier, and
+/// `str(int(count))` only turns a number into text, so both are constant then.
+fn has_single_constant_argument(context: &Context<'_>, call: Node<'_>) -> bool {
+    let arguments = Arguments::of(call, context.source);
+    match arguments.all.as_slice() {
+        [argument] => arguments.positional.len() == 1 && is_sql_constant(context, *argument),
         _ => false,
     }
 }

@@ -250,6 +250,15 @@ impl<'a> Values<'a> {
                     pair.kind() == "pair" && key_constant && value_constant
                 })
             }
+            // `"a" if flag else "b"`: the condition only selects between constant branches.
+            "conditional_expression" => {
+                let mut cursor = node.walk();
+                let parts: Vec<Node<'_>> = node.named_children(&mut cursor).filter(|child| child.kind() != "comment").collect();
+                match parts.as_slice() {
+                    [consequence, _condition, alternative] => operand(*consequence, next) && operand(*alternative, next),
+                    _ => false,
+                }
+            }
             "binary_operator" => {
                 let left = node.child_by_field_name("left");
                 let right = node.child_by_field_name("right");
