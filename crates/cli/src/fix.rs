@@ -17,7 +17,7 @@ use std::path::Path;
 use guardian_analysis::{Document, Edit, Finding, FixKind, apply_edits};
 
 use crate::check::{self, FileReport};
-use crate::output::{display_path, frame_text, masks_source};
+use crate::output::{display_path, mask_secret_findings};
 
 /// Maximum rounds of fixing per file. Each round re-analyzes the text, so a
 /// fix that lost an overlap, or that appears only after another fix, gets its
@@ -177,18 +177,7 @@ fn edits_conflict(left: &Edit, right: &Edit) -> bool {
 
 /// Masks the string literals under secret findings, from the last finding to the first so ranges stay valid.
 fn mask_secrets(text: &str, findings: &[Finding]) -> String {
-    let mut secret_ranges: Vec<std::ops::Range<usize>> = findings
-        .iter()
-        .filter(|finding| masks_source(finding))
-        .map(|finding| finding.range.clone())
-        .collect();
-    secret_ranges.sort_by_key(|range| std::cmp::Reverse(range.start));
-
-    let mut masked = text.to_owned();
-    for range in secret_ranges {
-        masked = frame_text(&masked, Some(range));
-    }
-    masked
+    mask_secret_findings(text, findings)
 }
 
 /// Counts `ERROR` and missing nodes in the syntax tree, visiting only subtrees that contain one.

@@ -84,15 +84,22 @@ fn write_catalog(out: &mut impl Write, checks: &[CheckInfo]) -> std::io::Result<
     Ok(())
 }
 
+/// Writes a check's documentation with its default severity and topics under the title.
+///
+/// The documentation opens with its own `# NAME` heading; one is written when it does not.
 fn write_explanation(out: &mut impl Write, check: &CheckInfo) -> std::io::Result<()> {
-    writeln!(out, "# {}", check.name)?;
+    let documentation = check.documentation.trim();
+    let own_heading = format!("# {}", check.name);
+    let body = documentation.strip_prefix(own_heading.as_str()).unwrap_or(documentation).trim_start();
+
+    writeln!(out, "{own_heading}")?;
     writeln!(out)?;
     writeln!(out, "Default severity: {}", default_severity_label(check.default_severity))?;
     if !check.topics.is_empty() {
         writeln!(out, "Bound by sections about: {}", check.topics.join(", "))?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", check.documentation.trim_end())?;
+    writeln!(out, "{body}")?;
     Ok(())
 }
 

@@ -190,7 +190,10 @@ pub fn masks_source(finding: &Finding) -> bool {
 /// Replaces the characters of quoted strings after the first few with `*`, keeping the length.
 ///
 /// The scan is lexical: it follows `'` and `"` quotes and backslash escapes, so a
-/// secret in any string literal of the range is hidden.
+/// secret in any string literal of the range is hidden. Quote state carries across
+/// lines, so the body of a triple-quoted key is masked too. Each masked character
+/// becomes as many `*` as it has UTF-8 bytes, and line breaks stay, so byte offsets
+/// and line numbers computed on the original text still hold on the result.
 fn mask_string_literals(text: &str) -> String {
     let mut result = String::with_capacity(text.len());
     let mut open_quote: Option<char> = None;
@@ -213,16 +216,33 @@ fn mask_string_literals(text: &str) -> String {
                 if closes {
                     open_quote = None;
                     result.push(character);
+                } else if character == '\n' || character == '\r' {
+                    result.push(character);
                 } else if visible_left > 0 {
                     visible_left -= 1;
                     result.push(character);
                 } else {
-                    result.push('*');
+                    result.extend(std::iter::repeat_n('*', character.len_utf8()));
                 }
             }
         }
     }
     result
+}
+
+/// Returns `text` with the string literals inside every secret finding's range masked.
+///
+/// The result has the same length in bytes and the same lines as `text`, so
+/// frames and diffs built from it line up with positions computed on `text`.
+pub fn mask_secret_findings<'a>(text: &str, findings: impl IntoIterator<Item = &'a Finding>) -> String {
+    let mut masked = text.to_owned();
+    for finding in findings.into_iter().filter(|finding| masks_source(finding)) {
+        let start = floor_char_boundary(text, finding.range.start.min(text.len()));
+        let end = floor_char_boundary(text, finding.range.end.min(text.len())).max(start);
+        let replacement = mask_string_literals(&text[start..end]);
+        masked.replace_range(start..end, &replacement);
+    }
+    masked
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -235,6 +255,43 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_covers_multi_line_literals() {
+        let text = "KEY = \"\"\"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAsecretmaterial\n-----END RSA PRIVATE KEY-----\"\"\"\nx = 1\n";
+        let finding = secret_finding(6..text.len() - 7);
+
+        let masked = mask_secret_findings(text, [&finding]);
+
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(masked.lines().count(), text.lines().count());
+        assert!(!masked.contains("MIIEpAIBAAKCAQEAsecretmaterial"), "{masked}");
+        assert!(!masked.contains("END RSA"), "{masked}");
+        assert!(masked.ends_with("\nx = 1\n"), "{masked}");
+    }
+
+    #[test]
+    fn mask_keeps_byte_offsets_for_non_ascii() {
+        let text = "PASSWORD = \"pässwörd-géheim\"\n";
+        let finding = secret_finding(11..text.len() - 1);
+
+        let masked = mask_secret_findings(text, [&finding]);
+
+        assert_eq!(masked.len(), text.len());
+        assert!(!masked.contains("géheim"), "{masked}");
+    }
+
+    fn secret_finding(range: Range<usize>) -> Finding {
+        Finding {
+            rule: SECRET_RULE.to_owned(),
+            range,
+            severity: guardian_analysis::Severity::Error,
+            message: String::new(),
+            citations: Vec::new(),
+            fixes: Vec::new(),
+            related: Vec::new(),
+        }
+    }
 
     #[test]
     fn mask_keeps_prefix_and_length() {

@@ -10,7 +10,7 @@ use std::ops::Range;
 use anstyle::{AnsiColor, Style};
 use guardian_analysis::{Finding, FixKind, Severity};
 
-use super::{Counts, citations, display_path, frame_text, masks_source, position, severity_label};
+use super::{Counts, citations, display_path, mask_secret_findings, masks_source, position, severity_label};
 use crate::check::{FileReport, Report};
 
 /// Code frames longer than this show their first lines and an ellipsis.
@@ -53,7 +53,13 @@ fn write_finding(out: &mut impl Write, file: &FileReport, finding: &Finding, rep
 
 /// Writes the source lines of the finding with a caret underline under its range.
 fn write_frame(out: &mut impl Write, file: &FileReport, finding: &Finding, gutter_width: usize) -> std::io::Result<()> {
-    let text = file.document.text();
+    let masked_text;
+    let text = if masks_source(finding) {
+        masked_text = mask_secret_findings(file.document.text(), [finding]);
+        masked_text.as_str()
+    } else {
+        file.document.text()
+    };
     let lines = frame_lines(text, &finding.range);
     let first_line = position(&file.document, finding.range.start).line;
     let severity_style = severity_style(finding.severity);
@@ -68,9 +74,8 @@ fn write_frame(out: &mut impl Write, file: &FileReport, finding: &Finding, gutte
 
         let line = &text[line_range.clone()];
         let underline = underline_range(line_range, &finding.range);
-        let masked = masks_source(finding).then(|| underline.clone());
         let number = first_line + index;
-        writeln!(out, "{GUTTER_STYLE}{number:>gutter_width$} |{GUTTER_STYLE:#} {}", frame_text(line, masked))?;
+        writeln!(out, "{GUTTER_STYLE}{number:>gutter_width$} |{GUTTER_STYLE:#} {line}")?;
 
         let padding: String = line[..underline.start]
             .chars()
