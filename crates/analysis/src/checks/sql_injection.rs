@@ -57,6 +57,15 @@ psycopg, PyMySQL, MySQLdb and mysql-connector, `:name` for SQLAlchemy
 `text()`. The fix uses the style of the driver the module imports and
 removes SQL quotes around the placeholder.
 
+For SQLAlchemy, the fix binds named parameters:
+
+```python
+conn.execute(text("SELECT * FROM users WHERE name = :name"), {"name": name})
+```
+
+An identifier keeps its name, an attribute such as `user.id` becomes
+`user_id`, and any other value becomes `param_1`, `param_2`….
+
 ## Known problems
 
 Identifiers (table or column names) cannot be parameters; build them from an
@@ -70,8 +79,11 @@ model table names (`Model._meta.db_table`), upper-case class constants
 these. A `quote_name` that does not quote is trusted all the same. Test code
 is checked like application code, because SQL built by formatting there is
 still the pattern the policy forbids. The fix handles f-strings, `+`, `%` and
-`str.format` with `execute`, `executemany` and `raw`. Queries passed to
-`text()` or `read_sql`, or appended with `+=`, are reported without a fix. Values that are constant but come from
+`str.format` with `execute`, `executemany`, `raw`, and `text()` passed
+alone to an `execute` method. Queries passed to `read_sql`, appended with
+`+=`, or given to `text()` elsewhere (`stmt = text(…)`, or a call that
+already has parameters) are reported without a fix. The `text()` fix is not
+offered when a value is constant, since it may be a table or column name. Values that are constant but come from
 another module are not recognized as constant. Only the last assignment
 before the call is followed, without regard to branches.
 
@@ -138,7 +150,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
 
     let query = syntax::unparenthesize(query);
     if query.kind() == "identifier" {
-        check_query_variable(context, &arguments, query, &sink, findings);
+        check_query_variable(context, call, &arguments, query, &sink, findings);
         return;
     }
 
@@ -153,7 +165,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         "possible SQL injection: query built with {} reaches `{sink}`; pass values as query parameters",
         construction.description()
     );
-    let fixes = parameterize_in_place(context, &arguments, query, &sink).into_iter().collect();
+    let fixes = parameterize_in_place(context, call, &arguments, query, &sink).into_iter().collect();
     findings.push(RawFinding { rule: INFO.name.to_owned(), range: query.byte_range(), message, fixes, related: Vec::new() });
 }
 
@@ -188,6 +200,7 @@ fn check_django_extra(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<
 
 fn check_query_variable(
     context: &Context<'_>,
+    call: Node<'_>,
     arguments: &Arguments<'_>,
     variable: Node<'_>,
     sink: &str,
@@ -221,7 +234,7 @@ fn check_query_variable(
     );
     let related = vec![Related { range: built_at.byte_range(), message: format!("`{name}` is built here") }];
     let fixes = if augmented.is_empty() {
-        parameterize_variable(context, arguments, variable, value, sink).into_iter().collect()
+        parameterize_variable(context, call, arguments, variable, value, sink).into_iter().collect()
     } else {
         Vec::new()
     };
@@ -388,7 +401,10 @@ struct QueryParts<'tree> {
     percent_escaped: bool,
 }
 
-fn parameterize_in_place(context: &Context<'_>, arguments: &Arguments<'_>, query: Node<'_>, sink: &str) -> Option<Fix> {
+fn parameterize_in_place(context: &Context<'_>, call: Node<'_>, arguments: &Arguments<'_>, query: Node<'_>, sink: &str) -> Option<Fix> {
+    if sink == "text" {
+        return bind_text_parameters(context, call, arguments, query);
+    }
     if !can_add_parameters(arguments, sink) {
         return None;
     }
@@ -401,11 +417,15 @@ fn parameterize_in_place(context: &Context<'_>, arguments: &Arguments<'_>, query
 
 fn parameterize_variable(
     context: &Context<'_>,
+    call: Node<'_>,
     arguments: &Arguments<'_>,
     variable: Node<'_>,
     value: Node<'_>,
     sink: &str,
 ) -> Option<Fix> {
+    if sink == "text" {
+        return bind_text_parameters(context, call, arguments, value);
+    }
     if !can_add_parameters(arguments, sink) {
         return None;
     }
@@ -649,17 +669,7 @@ fn is_simple_value(node: Node<'_>) -> bool {
 /// Builds the constant query literal and the parameter tuple.
 fn parameterized(context: &Context<'_>, parts: &QueryParts<'_>) -> Option<(String, String)> {
     let placeholder = placeholder_style(context);
-    let format_style = placeholder == "%s";
-
-    let mut literals: Vec<String> = parts
-        .literals
-        .iter()
-        .map(|literal| match (parts.percent_escaped, format_style) {
-            (true, true) | (false, false) => literal.clone(),
-            (true, false) => literal.replace("%%", "%"),
-            (false, true) => literal.replace('%', "%%"),
-        })
-        .collect();
+    let mut literals = sql_literals(parts, placeholder == "%s");
     strip_quotes_around_placeholders(&mut literals)?;
 
     let mut sql = String::new();
@@ -677,6 +687,20 @@ fn parameterized(context: &Context<'_>, parts: &QueryParts<'_>) -> Option<(Strin
         many => format!("({})", many.join(", ")),
     };
     Some((format!("{}{}{sql}{}", parts.prefix, parts.quote, parts.quote), parameters))
+}
+
+/// Returns the literal pieces of the query with `%` written as the target
+/// style needs: doubled for `%s` drivers, single otherwise.
+fn sql_literals(parts: &QueryParts<'_>, format_style: bool) -> Vec<String> {
+    parts
+        .literals
+        .iter()
+        .map(|literal| match (parts.percent_escaped, format_style) {
+            (true, true) | (false, false) => literal.clone(),
+            (true, false) => literal.replace("%%", "%"),
+            (false, true) => literal.replace('%', "%%"),
+        })
+        .collect()
 }
 
 /// Removes SQL quotes that enclose a placeholder exactly (`'{x}'` becomes `?`),
@@ -710,4 +734,160 @@ fn placeholder_style(context: &Context<'_>) -> &'static str {
     let uses_sqlite = imports.imports_module("sqlite3") || imports.imports_module("aiosqlite");
     let uses_format_driver = FORMAT_STYLE_DRIVERS.iter().any(|driver| imports.imports_module(driver));
     if uses_sqlite && !uses_format_driver { "?" } else { "%s" }
+}
+
+/// A SQLAlchemy bind parameter already written in the query text, such as
+/// `:name`, read as SQLAlchemy reads it: a `::` cast, `12:30` and `\:name`
+/// are not parameters.
+static BIND_PARAMETER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[^:\w\\]):\w+(?:$|[^:\w])").expect("the pattern is a valid literal"));
+
+/// Rewrites `conn.execute(text(<built query>))` to bind each value as a named
+/// parameter: `conn.execute(text("… :name …"), {"name": name})`.
+///
+/// `text_call` is the `text(…)` call and `built` the expression that builds
+/// the query, inside the call or in the local variable it receives. The fix
+/// is offered only when the rewrite keeps the meaning exactly: `text(…)` is
+/// the only argument of an `execute` method call, the query has no bind
+/// parameter yet, and every value is a simple non-constant expression.
+fn bind_text_parameters(context: &Context<'_>, text_call: Node<'_>, text_arguments: &Arguments<'_>, built: Node<'_>) -> Option<Fix> {
+    let single_query = text_arguments.all.len() == 1 && text_arguments.positional.len() == 1;
+    if !single_query {
+        return None;
+    }
+    enclosing_execute(context, text_call)?;
+
+    let parts = split_query(context, built)?;
+    let (literal, parameters) = named_parameters(context, &parts)?;
+
+    let built = syntax::unparenthesize(built);
+    let edits = vec![
+        Edit { range: built.byte_range(), replacement: literal },
+        Edit { range: text_call.end_byte()..text_call.end_byte(), replacement: format!(", {parameters}") },
+    ];
+    Some(Fix { title: "Bind the values as named parameters of `text()`".to_owned(), kind: FixKind::Rewrite, edits })
+}
+
+/// Returns the `….execute(…)` call that receives `text_call` as its only argument.
+fn enclosing_execute<'tree>(context: &Context<'_>, text_call: Node<'tree>) -> Option<Node<'tree>> {
+    let list = text_call.parent().filter(|parent| parent.kind() == "argument_list")?;
+    let execute = list.parent().filter(|parent| parent.kind() == "call")?;
+    let function = execute.child_by_field_name("function").filter(|function| function.kind() == "attribute")?;
+    if syntax::last_name(function, context.source) != Some("execute") {
+        return None;
+    }
+
+    let arguments = Arguments::of(execute, context.source);
+    let only_argument = matches!(arguments.all.as_slice(), [only] if only.id() == text_call.id());
+    (only_argument && arguments.positional.len() == 1).then_some(execute)
+}
+
+/// Builds the `text()` literal with `:name` placeholders and the dict of values.
+fn named_parameters(context: &Context<'_>, parts: &QueryParts<'_>) -> Option<(String, String)> {
+    if parts.values.is_empty() || parts.values.iter().any(|value| is_sql_constant(context, *value)) {
+        return None;
+    }
+    let mut literals = sql_literals(parts, false);
+    if literals.iter().any(|literal| BIND_PARAMETER.is_match(literal)) {
+        return None;
+    }
+    strip_quotes_around_placeholders(&mut literals)?;
+    if !placeholders_stand_alone(&literals) {
+        return None;
+    }
+
+    let names = bind_names(context, &parts.values);
+    let mut sql = String::new();
+    for (index, literal) in literals.iter().enumerate() {
+        sql.push_str(literal);
+        if let Some(name) = names.get(index) {
+            sql.push(':');
+            sql.push_str(name);
+        }
+    }
+
+    let mut entries: Vec<String> = Vec::new();
+    for (name, value) in names.iter().zip(&parts.values) {
+        let entry = format!("\"{name}\": {}", context.text(*value));
+        if !entries.contains(&entry) {
+            entries.push(entry);
+        }
+    }
+    let literal = format!("{}{}{sql}{}", parts.prefix, parts.quote, parts.quote);
+    Some((literal, format!("{{{}}}", entries.join(", "))))
+}
+
+/// Returns whether every `:name` placeholder would be read as written: not
+/// after a `:` or a backslash, and not followed by a word character that
+/// would lengthen the name.
+fn placeholders_stand_alone(literals: &[String]) -> bool {
+    literals.windows(2).all(|pair| {
+        let after_colon = pair[0].ends_with(':') || pair[0].ends_with('\\');
+        let lengthens_name = pair[1].chars().next().is_some_and(|next| next.is_alphanumeric() || next == '_');
+        !after_colon && !lengthens_name
+    })
+}
+
+/// Returns one bind name per value: an identifier as is, an attribute chain
+/// joined with `_` (`user.id` becomes `user_id`), anything else `param_1`,
+/// `param_2`…. The same identifier or attribute shares its name; different
+/// values whose names collide get a numeric suffix.
+fn bind_names(context: &Context<'_>, values: &[Node<'_>]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut named_expressions: Vec<(String, String)> = Vec::new();
+    let mut used_names: Vec<String> = Vec::new();
+    let mut next_param = 1;
+
+    for value in values {
+        let derived = derived_bind_name(context, *value);
+        if let Some(derived) = &derived {
+            let expression = derived_key(context, *value);
+            if let Some((_, name)) = named_expressions.iter().find(|(known, _)| *known == expression) {
+                names.push(name.clone());
+                continue;
+            }
+            let name = unique_name(derived, &used_names);
+            named_expressions.push((expression, name.clone()));
+            used_names.push(name.clone());
+            names.push(name);
+            continue;
+        }
+
+        let mut name = format!("param_{next_param}");
+        while used_names.contains(&name) {
+            next_param += 1;
+            name = format!("param_{next_param}");
+        }
+        next_param += 1;
+        used_names.push(name.clone());
+        names.push(name);
+    }
+    names
+}
+
+/// The name an identifier or attribute chain gives its parameter.
+fn derived_bind_name(context: &Context<'_>, value: Node<'_>) -> Option<String> {
+    let value = syntax::unparenthesize(value);
+    if !matches!(value.kind(), "identifier" | "attribute") {
+        return None;
+    }
+    let key = derived_key(context, value);
+    let pieces: Vec<&str> = key.split('.').collect();
+    let all_names = pieces.iter().all(|piece| !piece.is_empty() && piece.chars().all(|character| character.is_alphanumeric() || character == '_'));
+    all_names.then(|| pieces.join("_"))
+}
+
+/// The text of a value without parentheses or spaces, to recognize repeats.
+fn derived_key(context: &Context<'_>, value: Node<'_>) -> String {
+    context.text(syntax::unparenthesize(value)).split_whitespace().collect()
+}
+
+fn unique_name(base: &str, used_names: &[String]) -> String {
+    if !used_names.iter().any(|name| name == base) {
+        return base.to_owned();
+    }
+    (2..)
+        .map(|suffix| format!("{base}_{suffix}"))
+        .find(|candidate| !used_names.contains(candidate))
+        .unwrap_or_else(|| base.to_owned())
 }

@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
-use crate::CheckInfo;
+use crate::{CheckInfo, Edit, Fix, FixKind};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
     name: "xxe",
@@ -45,9 +45,15 @@ parser = etree.XMLParser(resolve_entities=False, no_network=True)
 
 Or parse untrusted XML with `defusedxml`, which rejects entities.
 
+The fix sets the value to `False`: `resolve_entities=False`, or
+`setFeature(feature_external_ges, False)`.
+
 ## Known problems
 
 lxml's default parser, which expands internal entities, is not reported.
+Neither are the standard library's `xml.etree.ElementTree`, `minidom` and
+`pulldom` parsers, which do not fetch external entities by default since
+Python 3.7.1, so no fix swaps them for `defusedxml`.
 A `resolve_entities` value that is neither a literal nor a module constant
 is not reported.
 
@@ -73,7 +79,8 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         let resolved = context.values.assigned_value(value);
         if syntax::is_true(resolved) {
             let message = "XML external entities enabled: `resolve_entities=True` lets a document read files and URLs; set it to `False`".to_owned();
-            findings.push(RawFinding { rule: INFO.name.to_owned(), range: keyword.byte_range(), message, fixes: Vec::new(), related: Vec::new() });
+            let fixes = vec![set_false(value, "Set `resolve_entities=False`")];
+            findings.push(RawFinding { rule: INFO.name.to_owned(), range: keyword.byte_range(), message, fixes, related: Vec::new() });
         }
         return;
     }
@@ -93,7 +100,8 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         return;
     }
     let message = "XML external entities enabled: this SAX feature lets a document read files and URLs; leave it `False`".to_owned();
-    findings.push(RawFinding { rule: INFO.name.to_owned(), range: call.byte_range(), message, fixes: Vec::new(), related: Vec::new() });
+    let fixes = vec![set_false(*enabled, "Turn the external entity feature off")];
+    findings.push(RawFinding { rule: INFO.name.to_owned(), range: call.byte_range(), message, fixes, related: Vec::new() });
 }
 
 fn is_external_entity_feature(context: &Context<'_>, feature: Node<'_>) -> bool {
@@ -103,4 +111,12 @@ fn is_external_entity_feature(context: &Context<'_>, feature: Node<'_>) -> bool 
     let resolved = context.imports.resolve(feature, context.source);
     let last = resolved.as_deref().and_then(|name| name.rsplit('.').next());
     last.is_some_and(|name| EXTERNAL_ENTITY_FEATURES.contains(&name))
+}
+
+/// Replaces the value that turns external entities on with `False`. The
+/// value is `True` or a module constant that is `True`, so the edit changes
+/// only this call.
+fn set_false(value: Node<'_>, title: &str) -> Fix {
+    let edits = vec![Edit { range: value.byte_range(), replacement: "False".to_owned() }];
+    Fix { title: title.to_owned(), kind: FixKind::Rewrite, edits }
 }
