@@ -164,6 +164,28 @@ fn did_close_publishes_empty_list() {
 }
 
 #[test]
+fn malformed_message_is_dropped_and_the_server_keeps_serving() {
+    let workspace = tempfile::tempdir().expect("temp dir");
+    let uri = file_uri(&workspace.path().join("app.py"));
+    let mut client = LspClient::start(workspace.path(), &[Encoding::Utf16]);
+
+    client.send_raw(b"Content-Length: 10\r\n\r\n{garbage!}");
+    client.send_raw(b"no header at all\r\n\r\n");
+    client.did_open(&uri, 1, BURST_START);
+
+    let opened = diagnostics(&client.wait_for_version(&uri, 1));
+    assert!(
+        opened.iter().any(|diagnostic| diagnostic["code"] == "sql-injection"),
+        "diagnostics after the garbage: {opened:#?}\nserver stderr (tail):\n{}",
+        client.stderr_tail()
+    );
+    let stderr = client.stderr_tail();
+    assert!(stderr.contains("dropped a message whose body is not JSON"), "stderr:\n{stderr}");
+    assert!(!stderr.contains("garbage!"), "the log quotes the malformed body:\n{stderr}");
+    client.shutdown();
+}
+
+#[test]
 fn server_exits_when_stdin_closes() {
     let mut child = std::process::Command::new(crate::support::GUARDIAN)
         .arg("lsp")

@@ -3,11 +3,11 @@
 //! traversal, then attach severity, citations, messages and the exception fix,
 //! and drop what a recorded exception suppresses.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
-use guardian_policy::{ExceptionPolicy, Policy, Rule, RuleKind, SectionId, Severity};
+use guardian_policy::{ExceptionPolicy, Policy, Rule, RuleKind, RuleValue, SectionId, Severity};
 use jiff::civil::Date;
 use tree_sitter::{Node, Tree};
 
@@ -48,6 +48,18 @@ impl RuleGroup<'_> {
 
     fn message(&self) -> Option<&str> {
         self.rules.iter().find_map(|rule| rule.message.as_deref())
+    }
+
+    /// Merges the `options:` of the group's rules; as the rules come most
+    /// specific first, the first rule that sets an option decides its value.
+    fn options(&self) -> BTreeMap<String, RuleValue> {
+        let mut merged = BTreeMap::new();
+        for rule in &self.rules {
+            for (name, value) in &rule.options {
+                merged.entry(name.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        merged
     }
 
     /// Returns the strictest exception limits of the group's rules.
@@ -124,6 +136,7 @@ fn check_settings(groups: &[RuleGroup<'_>]) -> CheckSettings {
         match group.check {
             Some(check) => {
                 settings.enable(check);
+                settings.set_options(check, group.options());
                 if check == CheckId::HardcodedSecret {
                     settings.secret_fix = group.rules.iter().find_map(|rule| rule.fix.clone());
                 }

@@ -20,7 +20,7 @@ pub use engine::AnalyzeOptions;
 pub use finding::{Edit, Finding, Fix, FixKind, Related, apply_edits};
 pub use jiff::civil::Date;
 pub use suppression::{EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
-pub use guardian_policy::{Policy, SectionId, Severity};
+pub use guardian_policy::{CheckOption, OptionKind, Policy, SectionId, Severity};
 pub use line_index::{LineCol, LineIndex, PositionEncoding};
 
 use std::path::Path;
@@ -40,6 +40,14 @@ pub struct CheckInfo {
     pub default_severity: Severity,
 }
 
+impl CheckInfo {
+    /// Returns the options the check reads from a rule's `options:` map,
+    /// which its documentation describes under `## Options`.
+    pub fn options(&self) -> &'static [CheckOption] {
+        checks::CheckId::from_name(self.name).map_or(&[], checks::CheckId::options)
+    }
+}
+
 /// Returns every built-in check.
 pub fn catalog() -> &'static [CheckInfo] {
     static CATALOG: std::sync::LazyLock<Vec<CheckInfo>> =
@@ -56,7 +64,7 @@ pub fn check_info(name: &str) -> Option<&'static CheckInfo> {
 pub fn known_checks() -> Vec<guardian_policy::KnownCheck> {
     catalog()
         .iter()
-        .map(|check| guardian_policy::KnownCheck { name: check.name, topics: check.topics, options: &[] })
+        .map(|check| guardian_policy::KnownCheck { name: check.name, topics: check.topics, options: check.options() })
         .collect()
 }
 

@@ -33,8 +33,8 @@ pub use discovery::{USER_STEERING_DIR, WORKSPACE_STEERING_DIRS};
 pub use document::{ParsedDocument, parse_document};
 pub use explain::{BindingExplanation, BindingKind, check_at, explain};
 pub use model::{
-    ArgumentMatcher, Binding, ExceptionPolicy, FixTemplate, Inclusion, KnownCheck, Origin, Policy,
-    PolicyProblem, ProblemFix, Rule, RuleKind, RuleQuery, RuleRegex, RuleValue, Section,
+    ArgumentMatcher, Binding, CheckOption, ExceptionPolicy, FixTemplate, Inclusion, KnownCheck,
+    OptionKind, Origin, Policy, PolicyProblem, ProblemFix, Rule, RuleKind, RuleQuery, RuleRegex, RuleValue, Section,
     SectionId, Severity, SteeringDocument,
 };
 pub use problems::codes;

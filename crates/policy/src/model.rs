@@ -124,6 +124,8 @@ pub enum RuleValue {
     Integer(i64),
     Float(f64),
     String(String),
+    /// A list of scalars; only `options:` values may be lists.
+    List(Vec<RuleValue>),
 }
 
 impl RuleValue {
@@ -145,6 +147,7 @@ impl RuleValue {
             RuleValue::String(expected) => {
                 python_string_content(literal).is_some_and(|content| content == expected)
             }
+            RuleValue::List(_) => false,
         }
     }
 }
@@ -158,6 +161,10 @@ impl std::fmt::Display for RuleValue {
             RuleValue::Integer(value) => write!(formatter, "{value}"),
             RuleValue::Float(value) => write!(formatter, "{value}"),
             RuleValue::String(value) => write!(formatter, "{value:?}"),
+            RuleValue::List(items) => {
+                let items: Vec<String> = items.iter().map(ToString::to_string).collect();
+                write!(formatter, "[{}]", items.join(", "))
+            }
         }
     }
 }
@@ -297,8 +304,54 @@ pub struct KnownCheck {
     pub name: &'static str,
     /// Lowercase words or phrases; a heading that names one binds the check.
     pub topics: &'static [&'static str],
-    /// The keys the check accepts in a rule's `options:` map; any other key is a problem.
-    pub options: &'static [&'static str],
+    /// The options the check accepts in a rule's `options:` map; any other key is a problem.
+    pub options: &'static [CheckOption],
+}
+
+/// An option that a built-in check reads from a rule's `options:` map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckOption {
+    /// The key, e.g. `timeout`.
+    pub name: &'static str,
+    /// One sentence for the check's documentation and for problems.
+    pub description: &'static str,
+    pub kind: OptionKind,
+}
+
+/// The type of value an option accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// A number greater than zero, integer or decimal.
+    PositiveNumber,
+    /// A list of strings; a single string counts as a list of one.
+    StringList,
+}
+
+impl OptionKind {
+    /// Returns the value in the option's shape, or `None` when its type is wrong.
+    pub fn accept(self, value: &RuleValue) -> Option<RuleValue> {
+        match (self, value) {
+            (OptionKind::PositiveNumber, RuleValue::Integer(number)) if *number > 0 => Some(value.clone()),
+            (OptionKind::PositiveNumber, RuleValue::Float(number)) if number.is_finite() && *number > 0.0 => {
+                Some(value.clone())
+            }
+            (OptionKind::StringList, RuleValue::String(_)) => Some(RuleValue::List(vec![value.clone()])),
+            (OptionKind::StringList, RuleValue::List(items))
+                if items.iter().all(|item| matches!(item, RuleValue::String(_))) =>
+            {
+                Some(value.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Describes the accepted values, for problem messages.
+    pub fn expected(self) -> &'static str {
+        match self {
+            OptionKind::PositiveNumber => "a number greater than zero, such as `10`",
+            OptionKind::StringList => "a list of names, such as `[TEST_PASSWORD]`",
+        }
+    }
 }
 
 /// A problem found while loading steering documents.

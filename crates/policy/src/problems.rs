@@ -23,6 +23,7 @@ pub mod codes {
     pub const UNKNOWN_KEY: &str = "unknown-key";
     pub const UNKNOWN_CHECK: &str = "unknown-check";
     pub const UNKNOWN_OPTION: &str = "unknown-option";
+    pub const INVALID_OPTION: &str = "invalid-option";
     pub const INVALID_RULE: &str = "invalid-rule";
     pub const INVALID_SEVERITY: &str = "invalid-severity";
     pub const INVALID_REGEX: &str = "invalid-regex";

@@ -14,7 +14,7 @@
 
 use crate::globs::{OneOrMany, compile_globs};
 use crate::model::{
-    ArgumentMatcher, Binding, ExceptionPolicy, FixTemplate, KnownCheck, Rule, RuleKind,
+    ArgumentMatcher, Binding, CheckOption, ExceptionPolicy, FixTemplate, KnownCheck, Rule, RuleKind,
     RuleQuery, RuleRegex, RuleValue, SectionId, Severity,
 };
 use crate::problems::{ProblemSink, codes};
@@ -185,6 +185,96 @@ impl Visitor<'_> for RawValueVisitor {
     }
 }
 
+/// An `options:` value: a scalar or a list of scalars.
+struct RawOptionValue(RuleValue);
+
+impl<'de> serde::Deserialize<'de> for RawOptionValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawOptionValueVisitor)
+    }
+}
+
+struct RawOptionValueVisitor;
+
+impl<'de> Visitor<'de> for RawOptionValueVisitor {
+    type Value = RawOptionValue;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a scalar or a list of scalars")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<RawOptionValue, E> {
+        RawValueVisitor.visit_bool(value).map(|RawValue(value)| RawOptionValue(value))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<RawOptionValue, E> {
+        RawValueVisitor.visit_i64(value).map(|RawValue(value)| RawOptionValue(value))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<RawOptionValue, E> {
+        RawValueVisitor.visit_u64(value).map(|RawValue(value)| RawOptionValue(value))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<RawOptionValue, E> {
+        RawValueVisitor.visit_f64(value).map(|RawValue(value)| RawOptionValue(value))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawOptionValue, E> {
+        RawValueVisitor.visit_str(value).map(|RawValue(value)| RawOptionValue(value))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<RawOptionValue, E> {
+        Ok(RawOptionValue(RuleValue::Null))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<RawOptionValue, E> {
+        Ok(RawOptionValue(RuleValue::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut sequence: A) -> Result<RawOptionValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(RawValue(item)) = sequence.next_element::<RawValue>()? {
+            items.push(item);
+        }
+        Ok(RawOptionValue(RuleValue::List(items)))
+    }
+}
+
+/// An `options:` mapping in written order, each value with the line of its key.
+struct RawOptions(Vec<(String, Keyed<RuleValue>)>);
+
+impl<'de> serde::Deserialize<'de> for RawOptions {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RawOptionsVisitor)
+    }
+}
+
+struct RawOptionsVisitor;
+
+impl<'de> Visitor<'de> for RawOptionsVisitor {
+    type Value = RawOptions;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a mapping from option names to values, such as `timeout: 10`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawOptions, A::Error> {
+        let mut options = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<String>>()? {
+            let line = key.referenced.line();
+            let RawOptionValue(value) = map.next_value()?;
+            options.push((key.value, Keyed { value, line }));
+        }
+        Ok(RawOptions(options))
+    }
+}
+
+impl std::fmt::Debug for RawOptions {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.debug_list().entries(self.0.iter().map(|(key, value)| (key, &value.value))).finish()
+    }
+}
+
 /// A mapping from names to scalars, in written order.
 struct RawValueMap(Vec<(String, RuleValue)>);
 
@@ -211,7 +301,7 @@ struct RawRule {
     message: Option<Keyed<String>>,
     files: Option<Keyed<OneOrMany>>,
     fix: Option<Keyed<RawFix>>,
-    options: Option<Keyed<RawValueMap>>,
+    options: Option<Keyed<RawOptions>>,
     arguments: Option<Keyed<RawValueMap>>,
     exceptions: Option<Keyed<ExceptionPolicy>>,
     unknown_keys: Vec<Keyed<String>>,
@@ -694,7 +784,7 @@ impl BlockContext<'_> {
         }
     }
 
-    /// Validates `options:` keys against the options the check declares.
+    /// Validates `options:` keys and value types against the options the check declares.
     fn validate_options(
         &self,
         raw: &RawRule,
@@ -722,23 +812,50 @@ impl BlockContext<'_> {
 
         let mut accepted = BTreeMap::new();
         for (key, value) in &options.value.0 {
-            if declared.contains(&key.as_str()) {
-                accepted.insert(key.clone(), value.clone());
+            let key_line = self.document_line(value.line);
+            let Some(option) = declared.iter().find(|option| option.name == key) else {
+                self.report_unknown_option(key, name, declared, key_line, problems);
                 continue;
-            }
-            let message = match (declared.is_empty(), suggestion(key, declared.iter().copied())) {
-                (true, _) => format!("unknown option `{key}` is ignored: `{name}` takes no options"),
-                (false, Some(closest)) => {
-                    format!("unknown option `{key}` for `{name}` is ignored; did you mean `{closest}`?")
-                }
-                (false, None) => format!(
-                    "unknown option `{key}` for `{name}` is ignored; its options are {}",
-                    declared.join(", ")
-                ),
             };
-            problems.at_line(line, Severity::Warning, codes::UNKNOWN_OPTION, message);
+            match option.kind.accept(&value.value) {
+                Some(accepted_value) => {
+                    accepted.insert(key.clone(), accepted_value);
+                }
+                None => problems.at_line(
+                    key_line,
+                    Severity::Error,
+                    codes::INVALID_OPTION,
+                    format!(
+                        "option `{key}` of `{name}` must be {}, not `{}`, so the default applies",
+                        option.kind.expected(),
+                        value.value
+                    ),
+                ),
+            }
         }
         accepted
+    }
+
+    fn report_unknown_option(
+        &self,
+        key: &str,
+        name: &str,
+        declared: &[CheckOption],
+        line: u32,
+        problems: &mut ProblemSink,
+    ) {
+        let names = declared.iter().map(|option| option.name);
+        let message = match (declared.is_empty(), suggestion(key, names.clone())) {
+            (true, _) => format!("unknown option `{key}` is ignored: `{name}` takes no options"),
+            (false, Some(closest)) => {
+                format!("unknown option `{key}` for `{name}` is ignored; did you mean `{closest}`?")
+            }
+            (false, None) => format!(
+                "unknown option `{key}` for `{name}` is ignored; its options are {}",
+                names.collect::<Vec<_>>().join(", ")
+            ),
+        };
+        problems.at_line(line, Severity::Warning, codes::UNKNOWN_OPTION, message);
     }
 
     /// Reports `{name}` placeholders in `message:` or `fix:` that name no capture of the query.

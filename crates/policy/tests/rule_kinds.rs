@@ -128,7 +128,8 @@ fn arguments_outside_calls_warned() {
 #[test]
 fn unknown_option_reported() {
     let parsed = parse(&document_with_block("check: sql-injection\noptions:\n  strict: true\n"));
-    assert_eq!(problem_summary(&parsed.problems), vec![("unknown-option", 6, Severity::Warning)]);
+    // The problem points at the option's own line, below `options:`.
+    assert_eq!(problem_summary(&parsed.problems), vec![("unknown-option", 7, Severity::Warning)]);
     assert!(parsed.problems[0].message.contains("takes no options"));
     assert!(parsed.rules[0].options.is_empty());
 }

@@ -7,6 +7,7 @@
 //! `from_proto` and `to_proto` convert at the edge, `handlers` holds one
 //! module per request family, and `server` is the dispatch table.
 
+mod framing;
 mod from_proto;
 mod guard;
 mod handlers;
@@ -34,6 +35,9 @@ pub fn service() -> (LspService<GuardianServer>, ClientSocket) {
 
 /// Serves the Language Server Protocol on stdin and stdout until the client exits.
 ///
+/// A framing layer between stdio and tower-lsp drops malformed messages with a
+/// JSON-RPC error response instead of letting them end the server.
+///
 /// Replaces the process's panic hook so that panics are logged through
 /// `tracing` without their message, which may quote source text.
 pub async fn run_stdio() {
@@ -41,5 +45,8 @@ pub async fn run_stdio() {
     tracing::info!("language server started");
 
     let (service, socket) = service();
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    framing::serve(tokio::io::stdin(), tokio::io::stdout(), |input, output| {
+        Server::new(input, output, socket).serve(service)
+    })
+    .await;
 }

@@ -200,6 +200,13 @@ impl LspClient {
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
+    /// Writes `bytes` to the server's stdin as they are, e.g. a malformed frame.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let mut stdin = self.stdin.lock().expect("stdin lock");
+        let _ = stdin.write_all(bytes);
+        let _ = stdin.flush();
+    }
+
     fn send(&mut self, message: &Value) {
         write_message(&self.stdin, message);
     }

@@ -30,7 +30,9 @@ pub(crate) mod xxe;
 use std::ops::Range;
 use std::path::Path;
 
-use guardian_policy::FixTemplate;
+use std::collections::BTreeMap;
+
+use guardian_policy::{CheckOption, FixTemplate, RuleValue};
 use tree_sitter::Node;
 
 use crate::semantic::{ImportMap, ValueOrigin};
@@ -108,6 +110,15 @@ impl CheckId {
         }
     }
 
+    /// Returns the options the check reads from its rules' `options:` maps.
+    pub fn options(self) -> &'static [CheckOption] {
+        match self {
+            CheckId::HardcodedSecret => hardcoded_secret::OPTIONS,
+            CheckId::RequestWithoutTimeout => request_without_timeout::OPTIONS,
+            _ => &[],
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|check| check.info().name == name)
     }
@@ -148,6 +159,8 @@ pub(crate) struct CheckSettings {
     /// The `fix:` template of the first hardcoded-secret rule that has one.
     pub secret_fix: Option<FixTemplate>,
     pub calls_rules: Vec<CallsRule>,
+    /// The effective `options:` of each check's rules, by option name.
+    options: [BTreeMap<String, RuleValue>; CheckId::ALL.len()],
 }
 
 impl CheckSettings {
@@ -157,6 +170,15 @@ impl CheckSettings {
 
     pub fn is_enabled(&self, check: CheckId) -> bool {
         self.enabled[check.index()]
+    }
+
+    pub fn set_options(&mut self, check: CheckId, options: BTreeMap<String, RuleValue>) {
+        self.options[check.index()] = options;
+    }
+
+    /// Returns the value a rule gave option `name` of `check`, if any.
+    pub fn option(&self, check: CheckId, name: &str) -> Option<&RuleValue> {
+        self.options[check.index()].get(name)
     }
 
     fn any_enabled(&self) -> bool {

@@ -1,9 +1,9 @@
 //! `request-without-timeout`: an HTTP client call that can wait forever.
 
-use guardian_policy::Severity;
+use guardian_policy::{CheckOption, OptionKind, RuleValue, Severity};
 use tree_sitter::Node;
 
-use super::{Context, RawFinding};
+use super::{CheckId, Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::semantic::ValueOrigin;
 use crate::{CheckInfo, Edit, Fix, FixKind};
@@ -15,6 +15,15 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["timeout", "timeouts", "http client timeouts"],
     default_severity: Severity::Warning,
 };
+
+/// The options a `check: request-without-timeout` rule accepts.
+pub(crate) const OPTIONS: &[CheckOption] = &[CheckOption {
+    name: TIMEOUT,
+    description: "The timeout in seconds that the fix inserts; 30 when not set.",
+    kind: OptionKind::PositiveNumber,
+}];
+
+const TIMEOUT: &str = "timeout";
 
 const DOCUMENTATION: &str = r#"# request-without-timeout
 
@@ -43,7 +52,19 @@ rate = requests.get(f"{CURRENCY_API}/rates/{currency}", timeout=10).json()
 ```
 
 The fix adds `timeout=30` (seconds), or replaces `timeout=None` with it;
-adjust the number to the service.
+adjust the number to the service, or set it with the `timeout` option.
+
+## Options
+
+- `timeout` (a number of seconds greater than zero, default 30): the timeout
+  that the fix inserts. It changes only the fix: a call with any timeout
+  other than `None` is not reported.
+
+```guardian
+check: request-without-timeout
+options:
+  timeout: 10
+```
 
 ## Known problems
 
@@ -62,7 +83,7 @@ not a service, and tests usually talk to a local test server.
 - Ruff S113
 "#;
 
-/// The timeout the fix inserts, in seconds.
+/// The timeout the fix inserts, in seconds, when the policy sets none.
 const DEFAULT_TIMEOUT_SECONDS: u32 = 30;
 
 /// `requests` functions and session methods that send a request.
@@ -92,10 +113,11 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
                 return;
             }
             let message = format!("request without timeout: `timeout=None` lets this {client} call wait forever; set a timeout in seconds");
+            let seconds = timeout_seconds(context);
             let fix = Fix {
-                title: format!("Set `timeout={DEFAULT_TIMEOUT_SECONDS}` (seconds)"),
+                title: format!("Set `timeout={seconds}` (seconds)"),
                 kind: FixKind::Rewrite,
-                edits: vec![Edit { range: value.byte_range(), replacement: DEFAULT_TIMEOUT_SECONDS.to_string() }],
+                edits: vec![Edit { range: value.byte_range(), replacement: seconds }],
             };
             findings.push(RawFinding { rule: INFO.name.to_owned(), range: value.byte_range(), message, fixes: vec![fix], related: Vec::new() });
         }
@@ -104,7 +126,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
                 return;
             }
             let message = "request without timeout: `requests` waits forever by default; pass `timeout=` in seconds".to_owned();
-            let fixes = add_timeout_fix(call).into_iter().collect();
+            let fixes = add_timeout_fix(call, &timeout_seconds(context)).into_iter().collect();
             findings.push(RawFinding { rule: INFO.name.to_owned(), range: function.byte_range(), message, fixes, related: Vec::new() });
         }
     }
@@ -210,23 +232,31 @@ fn with_binding<'tree>(context: &Context<'_>, identifier: Node<'tree>) -> Option
     None
 }
 
-/// Inserts `timeout=30` before the closing parenthesis of the call.
-fn add_timeout_fix(call: Node<'_>) -> Option<Fix> {
+/// Returns the timeout the fix inserts: the policy's `timeout` option, else 30.
+fn timeout_seconds(context: &Context<'_>) -> String {
+    match context.settings.option(CheckId::RequestWithoutTimeout, TIMEOUT) {
+        Some(seconds @ (RuleValue::Integer(_) | RuleValue::Float(_))) => seconds.to_string(),
+        _ => DEFAULT_TIMEOUT_SECONDS.to_string(),
+    }
+}
+
+/// Inserts `timeout=<seconds>` before the closing parenthesis of the call.
+fn add_timeout_fix(call: Node<'_>, seconds: &str) -> Option<Fix> {
     let list = call.child_by_field_name("arguments").filter(|list| list.kind() == "argument_list")?;
     let close = list.child(list.child_count().checked_sub(1)?).filter(|close| close.kind() == ")")?;
 
     let mut cursor = list.walk();
     let arguments: Vec<Node<'_>> = list.named_children(&mut cursor).filter(|child| child.kind() != "comment").collect();
     let edit = match arguments.last() {
-        None => Edit { range: close.start_byte()..close.start_byte(), replacement: format!("timeout={DEFAULT_TIMEOUT_SECONDS}") },
+        None => Edit { range: close.start_byte()..close.start_byte(), replacement: format!("timeout={seconds}") },
         Some(last) => {
             let mut comma_cursor = list.walk();
             let trailing_comma = list.children(&mut comma_cursor).find(|child| child.kind() == "," && child.start_byte() >= last.end_byte());
             match trailing_comma {
-                Some(comma) => Edit { range: comma.end_byte()..comma.end_byte(), replacement: format!(" timeout={DEFAULT_TIMEOUT_SECONDS},") },
-                None => Edit { range: last.end_byte()..last.end_byte(), replacement: format!(", timeout={DEFAULT_TIMEOUT_SECONDS}") },
+                Some(comma) => Edit { range: comma.end_byte()..comma.end_byte(), replacement: format!(" timeout={seconds},") },
+                None => Edit { range: last.end_byte()..last.end_byte(), replacement: format!(", timeout={seconds}") },
             }
         }
     };
-    Some(Fix { title: format!("Add `timeout={DEFAULT_TIMEOUT_SECONDS}` (seconds)"), kind: FixKind::Rewrite, edits: vec![edit] })
+    Some(Fix { title: format!("Add `timeout={seconds}` (seconds)"), kind: FixKind::Rewrite, edits: vec![edit] })
 }

@@ -9,7 +9,11 @@ use guardian_policy::{
 use std::fmt::Write;
 use std::path::Path;
 
-/// The eight built-in checks with the topics the analysis crate declares for them.
+/// The built-in checks with the topics the analysis crate declares for them.
+///
+/// The policy crate cannot depend on the analysis crate, so this is a copy;
+/// `crates/analysis/tests/bundled_policy.rs` checks the bundled document against
+/// the real catalog.
 pub const KNOWN_CHECKS: &[KnownCheck] = &[
     KnownCheck {
         name: "hardcoded-secret",
@@ -72,6 +76,56 @@ pub const KNOWN_CHECKS: &[KnownCheck] = &[
     KnownCheck {
         name: "deserialization",
         topics: &["deserialization", "serialization", "pickle"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "bind-all-interfaces",
+        topics: &["bind", "network interfaces", "listening", "all interfaces", "network exposure"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "code-injection",
+        topics: &["code injection", "eval", "exec", "dynamic code"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "insecure-random",
+        topics: &["random", "randomness", "random numbers", "csprng"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "insecure-tempfile",
+        topics: &["temporary files", "tempfile", "temp files", "tmp"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "jwt-verification-disabled",
+        topics: &["jwt", "json web token", "json web tokens", "token verification", "signature verification"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "path-traversal",
+        topics: &["path traversal", "directory traversal", "file paths", "file access", "file uploads"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "request-without-timeout",
+        topics: &["timeout", "timeouts", "http client timeouts"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "ssrf",
+        topics: &["ssrf", "server-side request forgery", "outbound requests", "url fetching"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "weak-permissions",
+        topics: &["file permissions", "permissions", "chmod", "umask"],
+        options: &[],
+    },
+    KnownCheck {
+        name: "xxe",
+        topics: &["xxe", "xml", "xml external entities", "external entities"],
         options: &[],
     },
 ];
