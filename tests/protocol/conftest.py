@@ -3,7 +3,7 @@ copy of it per test, its expected findings, and a Guardian session per
 recorded client (VS Code, Neovim, Emacs).
 
 The shared test data is looked up in $GUARDIAN_SHARED_DIR, a `shared` folder
-beside the repository, then /work/shared. Without it the tests skip, except
+beside the repository. Without it the tests skip, except
 under CI=true, where they fail.
 """
 
@@ -49,7 +49,7 @@ class ExpectedLine:
 
 
 def find_shared_dir() -> pathlib.Path | None:
-    candidates = [os.environ.get("GUARDIAN_SHARED_DIR"), REPO_ROOT.parent / "shared", "/work/shared"]
+    candidates = [os.environ.get("GUARDIAN_SHARED_DIR"), REPO_ROOT.parent / "shared"]
     for candidate in candidates:
         if candidate and (pathlib.Path(candidate) / "examples" / "fry-factory").is_dir():
             return pathlib.Path(candidate)
@@ -73,7 +73,7 @@ def fry_factory_source() -> pathlib.Path:
     """The shared Fry Factory example; skips the test when it is missing, or fails it under CI=true."""
     shared_dir = find_shared_dir()
     if shared_dir is None:
-        message = f"shared test data not found (looked in $GUARDIAN_SHARED_DIR, {REPO_ROOT.parent / 'shared'} and /work/shared)"
+        message = f"shared test data not found (looked in $GUARDIAN_SHARED_DIR and {REPO_ROOT.parent / 'shared'})"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{message}; CI=true requires it")
         pytest.skip(message)

@@ -61,7 +61,7 @@ main() {
 # Prints the shared test data folder the suite uses, or nothing. It looks in the same places as conftest.find_shared_dir.
 find_shared_dir() {
     local candidate
-    for candidate in "${GUARDIAN_SHARED_DIR:-}" "$REPO_ROOT/../shared" /work/shared; do
+    for candidate in "${GUARDIAN_SHARED_DIR:-}" "$REPO_ROOT/../shared"; do
         if [ -n "$candidate" ] && [ -d "$candidate/examples/fry-factory" ]; then
             echo "$candidate"
             return
