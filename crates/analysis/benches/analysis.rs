@@ -1,0 +1,149 @@
+//! Micro-benchmarks of the analysis crate: parsing, full analysis under the
+//! bundled policy, and byte offset to line and column conversion.
+//!
+//! Run with `cargo bench -p guardian-analysis`. The input is generated
+//! Python (functions with SQL, subprocess and HTTP calls, some non-ASCII
+//! text), the same for every run, in files of 1k, 10k and 50k lines.
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use divan::Bencher;
+use guardian_analysis::{Document, LineCol, LineIndex, Policy, PositionEncoding, analyze, known_checks};
+
+const LINE_COUNTS: [usize; 3] = [1_000, 10_000, 50_000];
+
+/// Number of conversions per iteration of the position benchmarks.
+const POSITION_SAMPLES: usize = 1_000;
+
+static BUNDLED_POLICY: LazyLock<Policy> =
+    LazyLock::new(|| guardian_policy::load_sources(Vec::new(), &known_checks()));
+
+fn main() {
+    divan::main();
+}
+
+/// One 26-line block; `{n}` keeps names unique across blocks.
+const BLOCK_TEMPLATE: &str = r#"def load_order_{n}(connection, order_id, user):
+    """Load one order — and ping the audit service 🚚."""
+    cursor = connection.cursor()
+    cursor.execute("SELECT * FROM orders WHERE id = %s" % order_id)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    safe = connection.execute("SELECT total FROM orders WHERE id = ?", (order_id,))
+    report = subprocess.run(["wc", "-l", "/tmp/order-{n}.log"], capture_output=True)
+    archive = subprocess.run("tar czf /tmp/o{n}.tgz " + user, shell=True)
+    response = requests.get("https://audit.example/orders/{n}", timeout=5)
+    total = sum(line.amount for line in row.lines if line.amount > 0)
+    return {"order": row, "total": total, "safe": safe, "report": report, "archive": archive}
+
+
+class OrderView{n}:
+    template = "order.html"
+
+    def get(self, request, pk):
+        order = load_order_{n}(request.db, pk, request.user.name)
+        return render(request, self.template, {"order": order})
+
+    def post(self, request, pk):
+        requests.post("https://hooks.example/{n}", json={"pk": pk}, timeout=3)
+        return redirect("order", pk=pk)
+
+"#;
+
+fn generate_python(line_count: usize) -> String {
+    let mut source = String::from("import subprocess\n\nimport requests\nfrom django.shortcuts import redirect, render\n\n\n");
+    let block_lines = BLOCK_TEMPLATE.lines().count() + 1;
+
+    for n in 0..(line_count / block_lines).max(1) {
+        source.push_str(&BLOCK_TEMPLATE.replace("{n}", &n.to_string()));
+        source.push('\n');
+    }
+    source
+}
+
+/// Byte offsets spread evenly over the text, each on a character boundary.
+fn sample_offsets(text: &str) -> Vec<usize> {
+    let step = (text.len() / POSITION_SAMPLES).max(1);
+
+    (0..POSITION_SAMPLES)
+        .map(|index| {
+            let mut offset = (index * step).min(text.len());
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
+            offset
+        })
+        .collect()
+}
+
+#[divan::bench(args = LINE_COUNTS)]
+fn parse(bencher: Bencher, line_count: usize) {
+    let source = generate_python(line_count);
+
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&source))
+        .with_inputs(|| source.clone())
+        .bench_values(Document::new);
+}
+
+#[divan::bench(args = LINE_COUNTS)]
+fn parse_and_analyze(bencher: Bencher, line_count: usize) {
+    let source = generate_python(line_count);
+    let policy = &*BUNDLED_POLICY;
+
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&source))
+        .with_inputs(|| source.clone())
+        .bench_values(|text| {
+            let document = Document::new(text);
+            analyze(&document, Path::new("orders/views.py"), policy)
+        });
+}
+
+#[divan::bench(args = LINE_COUNTS)]
+fn analyze_parsed_document(bencher: Bencher, line_count: usize) {
+    let document = Document::new(generate_python(line_count));
+    let policy = &*BUNDLED_POLICY;
+
+    bencher.bench(|| analyze(&document, Path::new("orders/views.py"), policy));
+}
+
+#[divan::bench(args = LINE_COUNTS)]
+fn line_index_new(bencher: Bencher, line_count: usize) {
+    let source = generate_python(line_count);
+
+    bencher.counter(divan::counter::BytesCount::of_str(&source)).bench(|| LineIndex::new(&source));
+}
+
+#[divan::bench(args = LINE_COUNTS)]
+fn line_col_utf16(bencher: Bencher, line_count: usize) {
+    let source = generate_python(line_count);
+    let index = LineIndex::new(&source);
+    let offsets = sample_offsets(&source);
+
+    bencher.counter(divan::counter::ItemsCount::new(offsets.len())).bench(|| {
+        offsets
+            .iter()
+            .map(|&offset| index.line_col(&source, offset, PositionEncoding::Utf16))
+            .fold(0u64, |sum, position| sum + u64::from(position.column))
+    });
+}
+
+#[divan::bench(args = LINE_COUNTS)]
+fn offset_utf16(bencher: Bencher, line_count: usize) {
+    let source = generate_python(line_count);
+    let index = LineIndex::new(&source);
+    let positions: Vec<LineCol> = sample_offsets(&source)
+        .into_iter()
+        .map(|offset| index.line_col(&source, offset, PositionEncoding::Utf16))
+        .collect();
+
+    bencher.counter(divan::counter::ItemsCount::new(positions.len())).bench(|| {
+        positions
+            .iter()
+            .map(|&position| index.offset(&source, position, PositionEncoding::Utf16))
+            .sum::<usize>()
+    });
+}
