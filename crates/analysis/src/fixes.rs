@@ -96,7 +96,7 @@ fn leading_comment_lines_end(source: &str) -> usize {
 /// Returns the fix that records an exception above the statement containing `range`.
 pub(crate) fn record_exception(root: Node<'_>, source: &str, range: &Range<usize>, rule: &str) -> Fix {
     let node = root.descendant_for_byte_range(range.start, range.start).unwrap_or(root);
-    let statement = syntax::enclosing_statement(node);
+    let statement = syntax::enclosing_statement_under(root, node);
     let anchor = if statement.kind() == "module" { range.start } else { statement.start_byte() };
 
     let line_start = syntax::line_start(source, anchor);

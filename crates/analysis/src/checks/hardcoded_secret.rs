@@ -4,11 +4,11 @@
 
 use std::sync::LazyLock;
 
-use guardian_policy::Severity;
+use guardian_policy::{CheckOption, OptionKind, RuleValue, Severity};
 use regex::Regex;
 use tree_sitter::Node;
 
-use super::{Context, RawFinding};
+use super::{CheckId, Context, RawFinding};
 use crate::fixes;
 use crate::semantic::syntax::{self, Arguments};
 use crate::{CheckInfo, Edit, Fix, FixKind};
@@ -31,6 +31,15 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     ],
     default_severity: Severity::Error,
 };
+
+/// The options a `check: hardcoded-secret` rule accepts.
+pub(crate) const OPTIONS: &[CheckOption] = &[CheckOption {
+    name: IGNORE_NAMES,
+    description: "Variable, attribute, argument or key names whose values are never reported, such as `[TEST_PASSWORD]`.",
+    kind: OptionKind::StringList,
+}];
+
+const IGNORE_NAMES: &str = "ignore-names";
 
 const DOCUMENTATION: &str = r#"# hardcoded-secret
 
@@ -84,6 +93,20 @@ DB_PASSWORD = os.environ["DB_PASSWORD"]
 A policy section can name its organization's secret manager instead with a
 `fix: {replace: …, import: …}` template, where `{name}` stands for the
 upper-cased variable name.
+
+## Options
+
+- `ignore-names` (a list of names, default none): a value assigned to one of
+  these names, passed as a keyword argument of that name or stored under that
+  dictionary key is never reported, such as `ignore-names: [TEST_PASSWORD]`.
+  Names compare without regard to case. A token in a known format under
+  another name is still reported.
+
+```guardian
+check: hardcoded-secret
+options:
+  ignore-names: [TEST_PASSWORD, FIXTURE_TOKEN]
+```
 
 ## Known problems
 
@@ -188,6 +211,9 @@ pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut
     let target = outermost_parentheses(node);
     let value = literal_text(context, node);
     let named = named_context(context, target);
+    if named.as_ref().is_some_and(|named| is_ignored_name(context, &named.name)) {
+        return;
+    }
 
     let basic_credentials = basic_credentials_password(context, target, &value).map(|password| Token {
         description: "HTTP Basic credentials",
@@ -234,6 +260,14 @@ pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut
         .into_iter()
         .collect();
     findings.push(RawFinding { rule: INFO.name.to_owned(), range, message, fixes, related: Vec::new() });
+}
+
+/// Returns whether the policy's `ignore-names` option lists `name`.
+fn is_ignored_name(context: &Context<'_>, name: &str) -> bool {
+    let Some(RuleValue::List(ignored)) = context.settings.option(CheckId::HardcodedSecret, IGNORE_NAMES) else {
+        return false;
+    };
+    ignored.iter().any(|ignored| matches!(ignored, RuleValue::String(ignored) if ignored.eq_ignore_ascii_case(name)))
 }
 
 /// A name that a string literal is the value of.

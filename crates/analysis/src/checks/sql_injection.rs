@@ -707,6 +707,7 @@ fn sql_literals(parts: &QueryParts<'_>, format_style: bool) -> Vec<String> {
 /// and rejects a placeholder that would still sit inside a SQL string literal
 /// (`LIKE '%{x}%'`), where a parameter would not work.
 fn strip_quotes_around_placeholders(literals: &mut [String]) -> Option<()> {
+    let mut quotes = QuoteCount::default();
     for index in 0..literals.len().saturating_sub(1) {
         let (before, after) = literals.split_at_mut(index + 1);
         let before = before.last_mut()?;
@@ -719,13 +720,38 @@ fn strip_quotes_around_placeholders(literals: &mut [String]) -> Option<()> {
             }
         }
 
-        let sql_so_far: String = literals[..=index].concat();
-        let open_single_quotes = sql_so_far.matches('\'').count() - sql_so_far.matches("\\'").count();
-        if open_single_quotes % 2 == 1 {
+        quotes.append(literals.get(index)?);
+        if quotes.open() % 2 == 1 {
             return None;
         }
     }
     Some(())
+}
+
+/// Counts the single quotes of the SQL text seen so far that a backslash does
+/// not escape, one literal at a time, so the text is never joined again.
+#[derive(Default)]
+struct QuoteCount {
+    quotes: usize,
+    escaped: usize,
+    ends_with_backslash: bool,
+}
+
+impl QuoteCount {
+    fn append(&mut self, literal: &str) {
+        self.quotes += literal.matches('\'').count();
+        self.escaped += literal.matches("\\'").count();
+        if self.ends_with_backslash && literal.starts_with('\'') {
+            self.escaped += 1;
+        }
+        if let Some(last) = literal.chars().last() {
+            self.ends_with_backslash = last == '\\';
+        }
+    }
+
+    fn open(&self) -> usize {
+        self.quotes - self.escaped
+    }
 }
 
 /// `?` when the module uses only sqlite3, else `%s`.

@@ -229,6 +229,24 @@ pub(crate) fn enclosing_statement(node: Node<'_>) -> Node<'_> {
     current
 }
 
+/// Like [`enclosing_statement`], for a `node` under `root`, but found by walking down
+/// from `root` once: `Node::parent` descends from the root on each call, so
+/// walking up from a node deep in a long `+` chain costs the square of its depth.
+pub(crate) fn enclosing_statement_under<'tree>(root: Node<'tree>, node: Node<'tree>) -> Node<'tree> {
+    let mut statement = root;
+    let mut current = root;
+    while current.id() != node.id() {
+        let Some(child) = current.child_with_descendant(node) else {
+            return enclosing_statement(node);
+        };
+        if matches!(current.kind(), "module" | "block") {
+            statement = child;
+        }
+        current = child;
+    }
+    statement
+}
+
 /// Returns the nearest enclosing function or class definition, if any.
 pub(crate) fn enclosing_definition<'tree>(node: Node<'tree>, kind: &str) -> Option<Node<'tree>> {
     let mut current = node.parent();

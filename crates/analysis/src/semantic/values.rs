@@ -2,6 +2,7 @@
 //! use, function parameters. Also the test for expressions built only from
 //! literals and constants.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
@@ -75,6 +76,62 @@ impl ModuleConstants {
 pub(crate) struct AssignmentIndex {
     /// `(scope node id, name)` to the assignments in source order.
     by_scope: HashMap<(usize, String), Vec<IndexedAssignment>>,
+    /// The byte ranges of every function, built on the first [`Values::origin`].
+    functions: OnceCell<FunctionIndex>,
+}
+
+/// The byte ranges of the module's functions, in source order, each with the
+/// index of the innermost function around it. Finding the function around a
+/// use is then a binary search; walking up with `Node::parent`, which
+/// tree-sitter answers by descending from the root, costs the square of the
+/// depth and made long `+` chains quadratic.
+#[derive(Debug, Clone, Default)]
+struct FunctionIndex {
+    functions: Vec<IndexedFunction>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IndexedFunction {
+    start: usize,
+    end: usize,
+    enclosing: Option<usize>,
+}
+
+impl FunctionIndex {
+    /// Records every `function_definition` under `root` in one iterative walk.
+    fn build(root: Node<'_>) -> Self {
+        let mut functions: Vec<IndexedFunction> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        syntax::walk(root, |node| {
+            if node.kind() != "function_definition" {
+                return syntax::Walk::Descend;
+            }
+            while open.last().is_some_and(|&last| functions[last].end <= node.start_byte()) {
+                open.pop();
+            }
+            let enclosing = open.last().copied();
+            open.push(functions.len());
+            functions.push(IndexedFunction { start: node.start_byte(), end: node.end_byte(), enclosing });
+            syntax::Walk::Descend
+        });
+        Self { functions }
+    }
+
+    /// Returns the byte range of the innermost function that strictly contains `range`.
+    fn enclosing(&self, range: std::ops::Range<usize>) -> Option<(usize, usize)> {
+        let after = self.functions.partition_point(|function| function.start <= range.start);
+        let mut candidate = after.checked_sub(1);
+        while let Some(index) = candidate {
+            let function = self.functions[index];
+            let contains = function.start <= range.start && range.end <= function.end;
+            let is_itself = function.start == range.start && function.end == range.end;
+            if contains && !is_itself {
+                return Some((function.start, function.end));
+            }
+            candidate = function.enclosing;
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -293,10 +350,10 @@ impl<'a> Values<'a> {
     }
 
     /// Finds where the value of the identifier `use_node` comes from.
-    pub fn origin<'tree>(&self, use_node: Node<'tree>) -> ValueOrigin<'tree> {
+    pub fn origin(&self, use_node: Node<'a>) -> ValueOrigin<'a> {
         let name = text(use_node, self.source);
-        let function = syntax::enclosing_definition(use_node, "function_definition");
-        let scope = function.unwrap_or_else(|| root_of(use_node));
+        let function = self.enclosing_function(use_node);
+        let scope = function.unwrap_or(self.root);
 
         if let Some(local) = self.last_assignment_before(scope, name, use_node.start_byte()) {
             return local;
@@ -308,6 +365,18 @@ impl<'a> Values<'a> {
             return ValueOrigin::ModuleConstant;
         }
         ValueOrigin::Unknown
+    }
+
+    /// Returns the innermost function definition around `node`, like
+    /// [`syntax::enclosing_definition`] but without walking up the tree.
+    fn enclosing_function(&self, node: Node<'a>) -> Option<Node<'a>> {
+        let index = self.assignments.functions.get_or_init(|| FunctionIndex::build(self.root));
+        let (start, end) = index.enclosing(node.byte_range())?;
+        let found = self.root.descendant_for_byte_range(start, end);
+        match found.filter(|found| found.kind() == "function_definition" && found.byte_range() == (start..end)) {
+            Some(function) => Some(function),
+            None => syntax::enclosing_definition(node, "function_definition"),
+        }
     }
 
     /// Returns the last plain assignment to `name` in `scope` that ends before
@@ -352,14 +421,6 @@ pub(crate) fn interpolations(string: Node<'_>) -> Vec<Node<'_>> {
         .filter(|child| child.kind() == "interpolation")
         .filter_map(|interpolation| interpolation.child_by_field_name("expression"))
         .collect()
-}
-
-fn root_of(node: Node<'_>) -> Node<'_> {
-    let mut root = node;
-    while let Some(parent) = root.parent() {
-        root = parent;
-    }
-    root
 }
 
 fn find_parameter<'tree>(function: Node<'tree>, name: &str, source: &str) -> Option<Node<'tree>> {
