@@ -293,9 +293,10 @@ fn output_is_sorted_by_path_and_line() {
     assert_eq!(order, sorted);
 }
 
-/// The shared case corpus is scored by a script that reads `path`, `line` and `category`.
+/// The shared case corpus, scored by its own script from the binary's JSON:
+/// every expected finding is found and no clean line carries a finding.
 #[test]
-fn json_is_readable_by_case_scorer() {
+fn case_corpus_scores_without_misses() {
     let Some(cases) = support::shared_path("cases") else { return };
     let copy = copy_to_temp(&cases);
 
@@ -314,6 +315,11 @@ fn json_is_readable_by_case_scorer() {
     let summary: serde_json::Value = serde_json::from_slice(&scored.stdout).expect("scorer prints JSON");
 
     assert_eq!(summary["total"]["findings_read"], findings(&serde_json::from_slice(&output.stdout).expect("json")).len());
-    assert!(summary["total"]["found"].as_u64().unwrap_or(0) > 0, "the scorer matched no finding: {summary:#}");
+    let total = &summary["total"];
+    assert!(total["expected"].as_u64().unwrap_or(0) > 0, "the scorer read no markers: {total:#}");
+    assert_eq!(total["found"], total["expected"], "{total:#}");
+    assert_eq!(total["missed"], 0, "{total:#}");
+    assert_eq!(total["clean_lines_violated"], 0, "{total:#}");
+    assert_eq!(total["wrong_category"], 0, "{total:#}");
 }
 
