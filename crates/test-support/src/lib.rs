@@ -2,8 +2,8 @@
 //!
 //! The shared example data (the Fry Factory app, the detection cases) lives
 //! outside this repository, in a `shared/` folder beside the checkout. A
-//! user's clone has no such folder, so tests that read it skip with a message;
-//! under `CI=true` its absence fails them instead, so CI cannot pass by
+//! user's clone has no such folder, so tests that read it skip with a message.
+//! Under `CI=true` its absence fails them instead, because CI must not pass by
 //! skipping.
 
 use std::path::PathBuf;
