@@ -105,6 +105,27 @@ fn diff_leaves_files_and_masks_secrets() {
 }
 
 #[test]
+fn diff_masks_suppressed_secrets_in_context() {
+    let workspace = tempfile::tempdir().expect("temp dir");
+    let source = concat!(
+        "import requests\n",
+        "# guardian: ignore[hardcoded-secret] reason=\"staging key, rotated weekly\"\n",
+        "STAGING_API_KEY = \"sk_live_51GuardianSuppressed0Key9x\"\n",
+        "\n",
+        "def fetch(url):\n",
+        "    return requests.get(url, verify=False, timeout=5)\n",
+    );
+    write_file(&workspace.path().join("client.py"), source);
+
+    let output = run_guardian(workspace.path(), &["check", "--diff", "."]);
+    let (stdout, stderr) = output_text(&output);
+
+    assert!(stdout.contains("verify=False"), "the TLS fix should be in the diff: {stdout}{stderr}");
+    assert!(stdout.contains("STAGING_API_KEY"), "the secret's line should be diff context: {stdout}");
+    assert!(!stdout.contains("sk_live_51GuardianSuppressed0Key9x"), "the suppressed key leaked: {stdout}");
+}
+
+#[test]
 fn fix_keeps_file_permissions() {
     let workspace = tempfile::tempdir().expect("temp dir");
     let path = workspace.path().join("settings.py");

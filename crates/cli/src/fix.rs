@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use guardian_analysis::{Document, Edit, Finding, FixKind, apply_edits};
+use guardian_analysis::{Document, Edit, Finding, FixKind, Policy, apply_edits};
 
 use crate::check::{self, FileReport};
 use crate::output::{display_path, mask_secret_findings};
@@ -42,7 +42,7 @@ pub struct FixedFile {
 /// Fixes one analyzed file in memory; the caller writes or diffs the result.
 pub fn fix_file(report: FileReport) -> FixedFile {
     let original = report.document.text().to_owned();
-    let masked_original = mask_secrets(&original, &report.findings);
+    let masked_original = mask_secrets(&original, &report.findings, &report.relative_path, &report.policy);
     let original_errors = syntax_error_count(&report.document);
 
     let mut current = report;
@@ -114,7 +114,8 @@ pub fn write_fixed(path: &Path, original: &str, fixed: &str) -> std::io::Result<
 /// Returns the unified diff of a fixed file, with secrets masked on both sides.
 pub fn masked_diff(fixed: &FixedFile, current_directory: &Path) -> Option<String> {
     let before = fixed.masked_original.as_deref()?;
-    let after = mask_secrets(fixed.report.document.text(), &fixed.report.findings);
+    let report = &fixed.report;
+    let after = mask_secrets(report.document.text(), &report.findings, &report.relative_path, &report.policy);
     let path = display_path(&fixed.report.path, current_directory);
 
     let diff = similar::TextDiff::from_lines(before, after.as_str());
@@ -175,9 +176,18 @@ fn edits_conflict(left: &Edit, right: &Edit) -> bool {
     overlap || both_insert_at_same_point || insertion_inside(left, right) || insertion_inside(right, left)
 }
 
-/// Masks the string literals under secret findings, from the last finding to the first so ranges stay valid.
-fn mask_secrets(text: &str, findings: &[Finding]) -> String {
-    mask_secret_findings(text, findings)
+/// Masks every secret in `text`: the reported ones, and the ones a suppression comment hides.
+///
+/// A suppressed secret is still a secret, and a diff can show its line as
+/// context. To find those, the text is analyzed again with the word `guardian`
+/// changed to `guardiax`, which disables every suppression comment while
+/// keeping each byte offset, so the ranges found apply to `text` unchanged.
+fn mask_secrets(text: &str, findings: &[Finding], relative_path: &Path, policy: &Policy) -> String {
+    let unsuppressed_text = text.replace("guardian", "guardiax");
+    let hidden_secrets = check::analyze_source(unsuppressed_text, relative_path, policy)
+        .map(|(_, findings)| findings)
+        .unwrap_or_default();
+    mask_secret_findings(text, findings.iter().chain(hidden_secrets.iter()))
 }
 
 /// Counts `ERROR` and missing nodes in the syntax tree, visiting only subtrees that contain one.
