@@ -6,7 +6,7 @@ use tree_sitter::Node;
 
 use super::{Context, RawFinding};
 use crate::fixes;
-use crate::semantic::syntax::{self, Arguments};
+use crate::semantic::syntax::{self, Arguments, StringSegment};
 use crate::{CheckInfo, Edit, Fix, FixKind};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
@@ -233,24 +233,13 @@ fn append_string_pieces<'tree>(context: &Context<'_>, string: Node<'tree>, piece
     if prefix.contains('b') || prefix.contains('r') {
         return None;
     }
-    let body_start = string.child(0)?.end_byte();
-    let body_end = string.child(string.child_count().checked_sub(1)?)?.start_byte();
 
-    let mut position = body_start;
-    let mut cursor = string.walk();
-    for child in string.children(&mut cursor) {
-        if child.kind() != "interpolation" {
-            continue;
+    for segment in syntax::string_segments(string, context.source)? {
+        match segment {
+            StringSegment::Text(text) => pieces.push(Piece::Literal(text.to_owned())),
+            StringSegment::Interpolation(expression) => pieces.push(Piece::Value(expression)),
         }
-        let has_modifiers = child.child_by_field_name("format_specifier").is_some() || child.child_by_field_name("type_conversion").is_some();
-        if has_modifiers {
-            return None;
-        }
-        pieces.push(Piece::Literal(context.source.get(position..child.start_byte())?.to_owned()));
-        pieces.push(Piece::Value(child.child_by_field_name("expression")?));
-        position = child.end_byte();
     }
-    pieces.push(Piece::Literal(context.source.get(position..body_end)?.to_owned()));
     Some(())
 }
 

@@ -9,7 +9,7 @@ use tree_sitter::Node;
 
 use super::{Context, RawFinding};
 use crate::semantic::ValueOrigin;
-use crate::semantic::syntax::{self, Arguments};
+use crate::semantic::syntax::{self, Arguments, StringSegment};
 use crate::semantic::values::interpolations;
 use crate::{CheckInfo, Edit, Fix, FixKind, Related};
 
@@ -550,26 +550,19 @@ fn split_fstring<'tree>(context: &Context<'_>, string: Node<'tree>) -> Option<Qu
 /// interpolation uses a conversion or a format specification.
 fn append_string<'tree>(context: &Context<'_>, string: Node<'tree>, parts: &mut QueryParts<'tree>) -> Option<()> {
     let is_fstring = syntax::string_prefix(string, context.source).contains('f');
-    let body_start = string.child(0)?.end_byte();
-    let body_end = string.child(string.child_count().checked_sub(1)?)?.start_byte();
 
-    let mut position = body_start;
-    let mut cursor = string.walk();
-    for child in string.children(&mut cursor) {
-        if child.kind() != "interpolation" {
-            continue;
+    for segment in syntax::string_segments(string, context.source)? {
+        match segment {
+            StringSegment::Text(text) => push_literal(parts, text, is_fstring),
+            StringSegment::Interpolation(expression) => {
+                if !is_simple_value(expression) {
+                    return None;
+                }
+                parts.values.push(expression);
+                parts.literals.push(String::new());
+            }
         }
-        let has_modifiers = child.child_by_field_name("format_specifier").is_some() || child.child_by_field_name("type_conversion").is_some();
-        let expression = child.child_by_field_name("expression")?;
-        if has_modifiers || !is_simple_value(expression) {
-            return None;
-        }
-        push_literal(parts, context.source.get(position..child.start_byte())?, is_fstring);
-        parts.values.push(expression);
-        parts.literals.push(String::new());
-        position = child.end_byte();
     }
-    push_literal(parts, context.source.get(position..body_end)?, is_fstring);
     Some(())
 }
 

@@ -63,6 +63,44 @@ pub(crate) fn string_prefix(string: Node<'_>, source: &str) -> String {
         .collect()
 }
 
+/// One part of a string literal's body: raw source text, or an f-string interpolation's expression.
+pub(crate) enum StringSegment<'source, 'tree> {
+    Text(&'source str),
+    Interpolation(Node<'tree>),
+}
+
+/// Splits a string literal's body (between the quotes) into text and interpolations.
+///
+/// Returns `None` when an interpolation has a format specification or a
+/// conversion (`{x:>10}`, `{x!r}`), because callers that rebuild the string
+/// cannot keep those exactly. Text segments are raw source, escapes included.
+pub(crate) fn string_segments<'source, 'tree>(
+    string: Node<'tree>,
+    source: &'source str,
+) -> Option<Vec<StringSegment<'source, 'tree>>> {
+    let body_start = string.child(0)?.end_byte();
+    let body_end = string.child(string.child_count().checked_sub(1)?)?.start_byte();
+
+    let mut segments = Vec::new();
+    let mut position = body_start;
+    let mut cursor = string.walk();
+    for child in string.children(&mut cursor) {
+        if child.kind() != "interpolation" {
+            continue;
+        }
+        let has_modifiers =
+            child.child_by_field_name("format_specifier").is_some() || child.child_by_field_name("type_conversion").is_some();
+        if has_modifiers {
+            return None;
+        }
+        segments.push(StringSegment::Text(source.get(position..child.start_byte())?));
+        segments.push(StringSegment::Interpolation(child.child_by_field_name("expression")?));
+        position = child.end_byte();
+    }
+    segments.push(StringSegment::Text(source.get(position..body_end)?));
+    Some(segments)
+}
+
 /// Returns the quote of a string literal: `"`, `'`, `"""` or `'''`.
 pub(crate) fn string_quote<'source>(string: Node<'_>, source: &'source str) -> &'source str {
     let Some(start) = string.child(0).filter(|child| child.kind() == "string_start") else {
