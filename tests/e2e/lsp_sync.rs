@@ -164,7 +164,7 @@ fn did_close_publishes_empty_list() {
 }
 
 #[test]
-fn malformed_message_is_dropped_and_the_server_keeps_serving() {
+fn malformed_message_dropped_server_continues() {
     let workspace = tempfile::tempdir().expect("temp dir");
     let uri = file_uri(&workspace.path().join("app.py"));
     let mut client = LspClient::start(workspace.path(), &[Encoding::Utf16]);

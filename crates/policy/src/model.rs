@@ -4,7 +4,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// How serious a finding is. `Off` disables a rule.
+/// The severity of a finding or rule. `Off` disables a rule.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -17,7 +17,7 @@ pub enum Severity {
     Error,
 }
 
-/// Where a steering document came from; earlier variants outrank later ones.
+/// The source of a steering document. Earlier variants outrank later ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
@@ -87,7 +87,7 @@ pub struct SectionId {
     pub section: usize,
 }
 
-/// What a rule matches.
+/// The kind of a rule, which decides what it matches.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleKind {
     /// A built-in check from the catalog, by name.
@@ -289,7 +289,7 @@ pub struct Rule {
     pub notes: Vec<String>,
 }
 
-/// How a rule came to be bound to its section.
+/// The reason a rule is bound to its section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Binding {
     /// A fenced `guardian` block in the section.
@@ -298,7 +298,7 @@ pub enum Binding {
     Topic { topic: String },
 }
 
-/// What the policy loader needs to know about a built-in check.
+/// The facts about a built-in check that the policy loader needs.
 #[derive(Debug, Clone, Copy)]
 pub struct KnownCheck {
     pub name: &'static str,

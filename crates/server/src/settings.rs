@@ -53,7 +53,7 @@ impl Settings {
     /// Reads settings from a client payload, or `None` when the payload contains no Guardian settings.
     ///
     /// `null`, and an object without any Guardian key, contain none: eglot sends `{}` on connect, and
-    /// several clients answer `workspace/configuration` with `{}` for a section the user never set,
+    /// several clients respond to `workspace/configuration` with `{}` for a section the user never set,
     /// and neither may wipe the settings from `initializationOptions`. Invalid settings are logged
     /// and become the defaults.
     pub fn parse(value: &serde_json::Value) -> Option<Self> {

@@ -106,7 +106,7 @@ fn finding_markdown(policy: &LoadedPolicy, finding: &Finding) -> String {
     markdown
 }
 
-/// Cuts `text` at the last line break within `max_bytes`, and says that it did.
+/// Cuts `text` at the last line break within `max_bytes`, and appends a note that it was cut.
 fn truncated_at_line(text: &str, max_bytes: usize) -> String {
     if text.len() <= max_bytes {
         return text.to_string();

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::tests::harness::{TestClient, codes, file_uri, pull_capabilities, workspace_folders};
 
-/// A call that only the custom rules below flag; no built-in check knows this module.
+/// A call that only the custom rules below flag, because no built-in check covers this module.
 const CUSTOM_CALL: &str = "import acme_billing\nacme_billing.charge_card()\n";
 
 /// Writes a steering document binding a `calls:` rule on `acme_billing.charge_card`, limited to `files` when given.
