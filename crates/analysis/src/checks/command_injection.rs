@@ -201,22 +201,11 @@ fn argument_list_fix(
 
 fn command_pieces<'tree>(context: &Context<'_>, command: Node<'tree>) -> Option<Vec<Piece<'tree>>> {
     let mut pieces = Vec::new();
-    let mut operands = vec![command];
-    if command.kind() == "binary_operator" {
-        operands = Vec::new();
-        let mut pending = vec![command];
-        while let Some(node) = pending.pop() {
-            let node = syntax::unparenthesize(node);
-            let is_plus = node.kind() == "binary_operator"
-                && node.child_by_field_name("operator").is_some_and(|operator| context.text(operator) == "+");
-            if !is_plus {
-                operands.push(node);
-                continue;
-            }
-            pending.push(node.child_by_field_name("right")?);
-            pending.push(node.child_by_field_name("left")?);
-        }
-    }
+    let operands = if command.kind() == "binary_operator" {
+        syntax::plus_operands(command, context.source)
+    } else {
+        vec![command]
+    };
 
     for operand in operands {
         match operand.kind() {

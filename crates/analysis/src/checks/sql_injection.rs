@@ -280,7 +280,7 @@ fn construction(context: &Context<'_>, expression: Node<'_>) -> Option<Construct
             match operator {
                 Some("%") if is_string_like(left) && !is_sql_constant(context, right) => Some(Construction::PercentFormat),
                 Some("+") => {
-                    let operands = concatenation_operands(expression, context);
+                    let operands = syntax::plus_operands(expression, context.source);
                     let has_string = operands.iter().any(|operand| is_string_like(*operand));
                     let has_dynamic = operands.iter().any(|operand| !is_sql_constant(context, *operand));
                     (has_string && has_dynamic).then_some(Construction::Concatenation)
@@ -353,26 +353,6 @@ fn has_single_constant_argument(context: &Context<'_>, call: Node<'_>) -> bool {
 
 fn is_string_like(node: Node<'_>) -> bool {
     matches!(syntax::unparenthesize(node).kind(), "string" | "concatenated_string")
-}
-
-/// Returns the operands of a chain of `+`, left to right.
-fn concatenation_operands<'tree>(expression: Node<'tree>, context: &Context<'_>) -> Vec<Node<'tree>> {
-    let mut operands = Vec::new();
-    let mut pending = vec![expression];
-    while let Some(node) = pending.pop() {
-        let node = syntax::unparenthesize(node);
-        let is_plus = node.kind() == "binary_operator"
-            && node.child_by_field_name("operator").is_some_and(|operator| context.text(operator) == "+");
-        if !is_plus {
-            operands.push(node);
-            continue;
-        }
-        if let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) {
-            pending.push(right);
-            pending.push(left);
-        }
-    }
-    operands
 }
 
 /// Returns whether the literal text of the expression contains a SQL keyword.
@@ -574,7 +554,7 @@ fn push_literal(parts: &mut QueryParts<'_>, raw: &str, from_fstring: bool) {
 }
 
 fn split_concatenation<'tree>(context: &Context<'_>, expression: Node<'tree>) -> Option<QueryParts<'tree>> {
-    let operands = concatenation_operands(expression, context);
+    let operands = syntax::plus_operands(expression, context.source);
     let first_string = operands.iter().find(|operand| operand.kind() == "string")?;
     let quote = syntax::string_quote(*first_string, context.source).to_owned();
     let prefix = syntax::string_prefix(*first_string, context.source).replace('f', "");

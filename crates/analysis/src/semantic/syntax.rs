@@ -63,6 +63,28 @@ pub(crate) fn string_prefix(string: Node<'_>, source: &str) -> String {
         .collect()
 }
 
+/// Returns the operands of a chain of `+`, left to right, looking through parentheses.
+///
+/// The walk is iterative because a long chain nests as deep as it is long.
+pub(crate) fn plus_operands<'tree>(expression: Node<'tree>, source: &str) -> Vec<Node<'tree>> {
+    let mut operands = Vec::new();
+    let mut pending = vec![expression];
+    while let Some(node) = pending.pop() {
+        let node = unparenthesize(node);
+        let is_plus = node.kind() == "binary_operator"
+            && node.child_by_field_name("operator").is_some_and(|operator| text(operator, source) == "+");
+        if !is_plus {
+            operands.push(node);
+            continue;
+        }
+        if let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) {
+            pending.push(right);
+            pending.push(left);
+        }
+    }
+    operands
+}
+
 /// One part of a string literal's body: raw source text, or an f-string interpolation's expression.
 pub(crate) enum StringSegment<'source, 'tree> {
     Text(&'source str),
