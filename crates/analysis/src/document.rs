@@ -175,7 +175,7 @@ impl Drop for EditBatch<'_> {
 }
 
 /// Parses Python text, reusing `old_tree` (already edited) when given.
-fn parse(text: &str, old_tree: Option<&Tree>) -> Tree {
+pub(crate) fn parse(text: &str, old_tree: Option<&Tree>) -> Tree {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_python::LANGUAGE.into())

@@ -15,6 +15,7 @@ use crate::checks::custom_query::{self, QueryRule};
 use crate::checks::custom_regex::{self, RegexRule};
 use crate::checks::{self, CallsRule, CheckId, CheckSettings, Context, RawFinding};
 use crate::fixes;
+use crate::prefilter::{self, FoundWords};
 use crate::semantic::syntax::{self, Walk};
 use crate::semantic::values::Values;
 use crate::semantic::{AssignmentIndex, ImportMap, ModuleConstants};
@@ -26,6 +27,10 @@ use crate::{Finding, Fix};
 pub struct AnalyzeOptions {
     /// The date that `until=` in suppressions is compared with; today in UTC when `None`.
     pub today: Option<Date>,
+    /// Runs every check on every file, without the keyword prefilter that
+    /// switches off checks whose trigger words a file lacks. The findings are
+    /// the same; this exists to test that, and to measure the prefilter.
+    pub exhaustive: bool,
 }
 
 /// The rules of one check or custom rule id that apply to the file, in policy order.
@@ -79,30 +84,91 @@ pub(crate) fn analyze_tree(
     policy: &Policy,
     options: &AnalyzeOptions,
 ) -> Vec<Finding> {
-    let groups = applicable_groups(policy, path);
-    let settings = check_settings(&groups);
-    let root = tree.root_node();
+    let plan = Plan::new(source, path, policy, options);
+    plan.run(source, tree, options)
+}
 
-    let facts = ModuleFacts::collect(root, source);
-    let values = Values { source, root, constants: &facts.constants, assignments: &facts.assignments };
-    let context = Context { source, root, path, imports: &facts.imports, values, settings: &settings };
-    let mut raw_findings = checks::run(&context);
-    raw_findings.extend(custom_query::run(&context, &query_rules(&groups)));
-    raw_findings.extend(custom_regex::run(source, &regex_rules(&groups)));
+/// Analyzes source text, parsing it only when a check, custom rule or
+/// suppression comment can apply to it (see [`crate::prefilter`]).
+pub(crate) fn analyze_source(source: &str, path: &Path, policy: &Policy, options: &AnalyzeOptions) -> Vec<Finding> {
+    let plan = Plan::new(source, path, policy, options);
+    if !plan.needs_tree() {
+        let regex_findings = custom_regex::run(source, &plan.regex_rules);
+        if regex_findings.is_empty() {
+            return Vec::new();
+        }
+    }
+    let tree = crate::document::parse(source, None);
+    plan.run(source, &tree, options)
+}
 
-    let today = options.today.unwrap_or_else(suppression::today_utc);
-    let lines = LineStarts::new(source);
-    let (suppressions, mut suppression_problems) = read_suppressions(&facts.comments, source, &lines, today);
-    suppression_problems.extend(unknown_rule_problems(&suppressions, policy));
+/// What one file's analysis runs: the rule groups that apply to its path,
+/// the checks the prefilter left on, and the custom rules.
+struct Plan<'p> {
+    path: &'p Path,
+    policy: &'p Policy,
+    groups: Vec<RuleGroup<'p>>,
+    settings: CheckSettings,
+    query_rules: Vec<QueryRule>,
+    regex_rules: Vec<RegexRule>,
+    /// Whether the text may hold suppression comments, which are read and judged even without findings.
+    reads_suppressions: bool,
+    /// The trigger words found in the text; `None` when the prefilter is off.
+    words: Option<FoundWords>,
+}
 
-    let findings = finish_findings(raw_findings, &groups, root, source);
-    let judge = SuppressionJudge { suppressions: &suppressions, groups: &groups, root, lines: &lines, today };
-    let (mut findings, more_problems) = judge.apply(findings);
-    suppression_problems.extend(more_problems);
-    findings.extend(suppression_problems.into_iter().map(suppression_finding));
+impl<'p> Plan<'p> {
+    fn new(source: &str, path: &'p Path, policy: &'p Policy, options: &AnalyzeOptions) -> Self {
+        let groups = applicable_groups(policy, path);
+        let mut settings = check_settings(&groups);
+        let query_rules = query_rules(&groups);
+        let regex_rules = regex_rules(&groups);
 
-    findings.sort_by(|left, right| (left.range.start, left.range.end, &left.rule).cmp(&(right.range.start, right.range.end, &right.rule)));
-    findings
+        let mut reads_suppressions = true;
+        let mut words = None;
+        if !options.exhaustive {
+            let found = FoundWords::scan(source);
+            for check in CheckId::ALL {
+                if settings.is_enabled(check) && !found.may_trigger(check) {
+                    settings.disable(check);
+                }
+            }
+            settings.calls_rules.retain(|rule| prefilter::mentions_any_call(source, &rule.names));
+            reads_suppressions = found.may_hold_suppression();
+            words = Some(found);
+        }
+        Self { path, policy, groups, settings, query_rules, regex_rules, reads_suppressions, words }
+    }
+
+    /// Returns whether anything but the `regex:` rules needs the syntax tree.
+    fn needs_tree(&self) -> bool {
+        self.settings.any_enabled() || !self.query_rules.is_empty() || self.reads_suppressions
+    }
+
+    fn run(&self, source: &str, tree: &Tree, options: &AnalyzeOptions) -> Vec<Finding> {
+        let root = tree.root_node();
+        let facts = ModuleFacts::collect(root, source);
+        let values = Values { source, root, constants: &facts.constants, assignments: &facts.assignments };
+        let context =
+            Context { source, root, path: self.path, imports: &facts.imports, values, settings: &self.settings, last_callee: Default::default(), words: self.words.as_ref() };
+        let mut raw_findings = checks::run(&context);
+        raw_findings.extend(custom_query::run(&context, &self.query_rules));
+        raw_findings.extend(custom_regex::run(source, &self.regex_rules));
+
+        let today = options.today.unwrap_or_else(suppression::today_utc);
+        let lines = LineStarts::new(source);
+        let (suppressions, mut suppression_problems) = read_suppressions(&facts.comments, source, &lines, today);
+        suppression_problems.extend(unknown_rule_problems(&suppressions, self.policy));
+
+        let findings = finish_findings(raw_findings, &self.groups, root, source);
+        let judge = SuppressionJudge { suppressions: &suppressions, groups: &self.groups, root, lines: &lines, today };
+        let (mut findings, more_problems) = judge.apply(findings);
+        suppression_problems.extend(more_problems);
+        findings.extend(suppression_problems.into_iter().map(suppression_finding));
+
+        findings.sort_by(|left, right| (left.range.start, left.range.end, &left.rule).cmp(&(right.range.start, right.range.end, &right.rule)));
+        findings
+    }
 }
 
 fn applicable_groups<'p>(policy: &'p Policy, path: &'p Path) -> Vec<RuleGroup<'p>> {
@@ -237,19 +303,20 @@ impl<'tree> ModuleFacts<'tree> {
             assignments: AssignmentIndex::default(),
             comments: Vec::new(),
         };
+        let kinds = syntax::kinds();
         syntax::walk(root, |node| {
-            match node.kind() {
-                "import_statement" | "import_from_statement" | "future_import_statement" => {
-                    facts.imports.record(node, source);
-                    return Walk::SkipChildren;
-                }
-                "assignment" => {
-                    facts.constants.record(node, source);
-                    facts.assignments.record(node, source);
-                }
-                "augmented_assignment" => facts.assignments.record(node, source),
-                "comment" => facts.comments.push(node),
-                _ => {}
+            let kind = node.kind_id();
+            if kind == kinds.import_statement || kind == kinds.import_from_statement || kind == kinds.future_import_statement {
+                facts.imports.record(node, source);
+                return Walk::SkipChildren;
+            }
+            if kind == kinds.assignment {
+                facts.constants.record(node, source);
+                facts.assignments.record(node, source);
+            } else if kind == kinds.augmented_assignment {
+                facts.assignments.record(node, source);
+            } else if kind == kinds.comment {
+                facts.comments.push(node);
             }
             Walk::Descend
         });

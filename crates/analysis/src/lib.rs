@@ -12,6 +12,7 @@ mod engine;
 mod finding;
 mod fixes;
 mod line_index;
+mod prefilter;
 mod semantic;
 mod suppression;
 
@@ -82,6 +83,16 @@ pub fn analyze(document: &Document, path: &Path, policy: &Policy) -> Vec<Finding
 /// Analyzes one document under a policy, with explicit options such as the date.
 pub fn analyze_with(document: &Document, path: &Path, policy: &Policy, options: &AnalyzeOptions) -> Vec<Finding> {
     engine::analyze_tree(document.text(), document.tree(), path, policy, options)
+}
+
+/// Analyzes Python source text that has not been parsed yet.
+///
+/// Gives the same findings as [`analyze_with`] on a [`Document`] of the same
+/// text, but parses only when the keyword prefilter finds that a check, a
+/// custom rule or a suppression comment can apply, so a batch run such as
+/// `guardian check` never parses most files that cannot have findings.
+pub fn analyze_source(text: &str, path: &Path, policy: &Policy, options: &AnalyzeOptions) -> Vec<Finding> {
+    engine::analyze_source(text, path, policy, options)
 }
 
 /// Runs the policy's `regex:` rules over a file that is not Python.

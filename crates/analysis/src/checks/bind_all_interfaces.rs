@@ -3,6 +3,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::CheckInfo;
@@ -14,6 +15,14 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["bind", "network interfaces", "listening", "all interfaces", "network exposure"],
     default_severity: Severity::Warning,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// An all-interfaces address (the empty host included) together with a
+/// listening call or a `host` argument.
+pub(crate) const TRIGGER: Trigger = Trigger::All(&[
+    &["0.0.0.0", "::", "0:0:0", "\"*\"", "'*'", "\"\"", "''"],
+    &["run", "serve", "bind", "listen", "server", "add_insecure_port", "add_secure_port", "host"],
+]);
 
 const DOCUMENTATION: &str = r#"# bind-all-interfaces
 

@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::CheckInfo;
@@ -15,6 +16,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["code injection", "eval", "exec", "dynamic code"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// `eval`, `exec` and the interactive interpreter's methods.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["eval", "exec", "runsource", "runcode"]);
 
 const DOCUMENTATION: &str = r#"# code-injection
 

@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::fixes;
 use crate::semantic::syntax::{self, Arguments, StringSegment};
@@ -16,6 +17,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["command injection", "shell", "os command", "operating system command", "operating system commands"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The shell functions, the `subprocess` module and Paramiko's `exec_command`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["system", "popen", "getoutput", "getstatusoutput", "create_subprocess_shell", "subprocess", "exec_command"]);
 
 const DOCUMENTATION: &str = r#"# command-injection
 

@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::fixes;
 use crate::semantic::syntax::{self, Arguments};
@@ -16,6 +17,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["debug", "debug mode", "debugger", "deployment"],
     default_severity: Severity::Warning,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// Every debug switch it reports is named `debug`, `DEBUG`, `use_debugger` or `evalex`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["debug", "evalex"]);
 
 const DOCUMENTATION: &str = r#"# debug-enabled
 

@@ -3,6 +3,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::fixes;
 use crate::semantic::syntax::{self, Arguments};
@@ -15,6 +16,11 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["deserialization", "serialization", "pickle"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The pickle family, `dill`, `joblib`, `marshal`, `shelve`, YAML, and the
+/// `weights_only` and `allow_pickle` switches of PyTorch and NumPy.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["pickle", "dill", "joblib", "marshal", "shelve", "yaml", "weights_only"]);
 
 const DOCUMENTATION: &str = r#"# deserialization
 

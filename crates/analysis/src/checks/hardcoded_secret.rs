@@ -5,9 +5,11 @@
 use std::sync::LazyLock;
 
 use guardian_policy::{CheckOption, OptionKind, RuleValue, Severity};
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{CheckId, Context, RawFinding};
 use crate::fixes;
 use crate::semantic::syntax::{self, Arguments};
@@ -31,6 +33,11 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     ],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// Secret-like names (`password`, `api_key`, `auth_token`, `creds`), the
+/// callers it inspects (`login`, `b64encode`) and the known token formats.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["pass", "pwd", "secret", "token", "cred", "auth", "key", "login", "b64encode", "akia", "asia", "abia", "acca", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "_live_", "aiza", "-----begin", "eyj", "://"]);
 
 /// The options a `check: hardcoded-secret` rule accepts.
 pub(crate) const OPTIONS: &[CheckOption] = &[CheckOption {
@@ -204,16 +211,24 @@ const REGEX_MARKERS: &[&str] = &["\\w", "\\d", "\\s", "\\b", "[^", "(?", ".*", "
 
 /// Inspects a string literal, or an implicit concatenation of literals, once.
 pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let inside_concatenation = node.parent().is_some_and(|parent| parent.kind() == "concatenated_string");
+    let parent = node.parent();
+    let inside_concatenation = parent.is_some_and(|parent| parent.kind() == "concatenated_string");
     if inside_concatenation {
         return;
     }
     let target = outermost_parentheses(node);
-    let value = literal_text(context, node);
     let named = named_context(context, target);
     if named.as_ref().is_some_and(|named| is_ignored_name(context, &named.name)) {
         return;
     }
+
+    // Most strings are neither under a secret-like name nor hold a token
+    // marker; skip them before decoding the value.
+    let secret_name = named.as_ref().is_some_and(|named| is_secret_name(&named.name));
+    if !secret_name && !may_hold_token(node, context.text(node)) {
+        return;
+    }
+    let value = literal_text(context, node);
 
     let basic_credentials = basic_credentials_password(context, target, &value).map(|password| Token {
         description: "HTTP Basic credentials",
@@ -225,9 +240,7 @@ pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut
     // Docstrings show connection URLs such as `postgresql://scott:tiger@host/db`
     // as examples; a token in a known format is still reported there.
     let token = token.filter(|token| !(token.description == URL_PASSWORD && is_documentation_string(target)));
-    let secret_by_name = named
-        .as_ref()
-        .is_some_and(|named| is_secret_name(&named.name) && looks_like_secret_value(&value));
+    let secret_by_name = secret_name && looks_like_secret_value(&value);
     if token.is_none() && !secret_by_name {
         return;
     }
@@ -469,6 +482,22 @@ fn is_header_name(value: &str) -> bool {
     let first = words.next().is_some_and(capitalized);
     let rest: Vec<&str> = words.collect();
     first && !rest.is_empty() && rest.iter().all(|word| capitalized(word))
+}
+
+/// Text that every known token format, Basic credentials and a URL password contain.
+static TOKEN_MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let markers = [
+        "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "k_live_", "AIza",
+        "-----BEGIN", "eyJ", ":",
+    ];
+    AhoCorasick::new(markers).expect("the markers are a small fixed set")
+});
+
+/// Returns whether a string may hold a token: it contains a marker, or it is
+/// written in a way the raw text does not show (escapes, or parts of an
+/// implicit concatenation that a token may span).
+fn may_hold_token(node: Node<'_>, raw: &str) -> bool {
+    node.kind() == "concatenated_string" || raw.contains('\\') || TOKEN_MARKERS.is_match(raw)
 }
 
 /// A token format found in a string.

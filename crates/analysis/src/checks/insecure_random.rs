@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::{CheckInfo, Edit, Fix, FixKind};
@@ -15,6 +16,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["random", "randomness", "random numbers", "csprng"],
     default_severity: Severity::Warning,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// Every function it reports comes from `random` or `numpy.random`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["random"]);
 
 const DOCUMENTATION: &str = r#"# insecure-random
 

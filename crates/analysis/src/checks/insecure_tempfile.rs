@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::{CheckInfo, Edit, Fix, FixKind};
@@ -15,6 +16,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["temporary files", "tempfile", "temp files", "tmp"],
     default_severity: Severity::Warning,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The shared temporary folders, `mktemp` and `gettempdir`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["/tmp", "/var/tmp", "/dev/shm", "mktemp", "gettempdir"]);
 
 const DOCUMENTATION: &str = r#"# insecure-tempfile
 

@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::CheckInfo;
@@ -15,6 +16,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["jwt", "json web token", "json web tokens", "token verification", "signature verification"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The JWT libraries' names and SimpleJWT's token classes.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["jwt", "jose", "jws", "token"]);
 
 const DOCUMENTATION: &str = r#"# jwt-verification-disabled
 

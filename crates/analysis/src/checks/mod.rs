@@ -27,6 +27,7 @@ pub(crate) mod weak_crypto;
 pub(crate) mod weak_permissions;
 pub(crate) mod xxe;
 
+use std::cell::RefCell;
 use std::ops::Range;
 use std::path::Path;
 
@@ -40,6 +41,7 @@ use crate::semantic::syntax::{self, Walk};
 use crate::semantic::taint::TaintSource;
 use crate::semantic::values::Values;
 use crate::fixes;
+use crate::prefilter::{FoundWords, Trigger};
 use crate::{CheckInfo, Edit, Fix, Related};
 
 /// A built-in check.
@@ -123,10 +125,40 @@ impl CheckId {
         Self::ALL.into_iter().find(|check| check.info().name == name)
     }
 
+    /// Returns the words that code this check reports must contain.
+    pub fn trigger(self) -> &'static Trigger {
+        match self {
+            CheckId::HardcodedSecret => &hardcoded_secret::TRIGGER,
+            CheckId::SqlInjection => &sql_injection::TRIGGER,
+            CheckId::CommandInjection => &command_injection::TRIGGER,
+            CheckId::TemplateInjection => &template_injection::TRIGGER,
+            CheckId::WeakCrypto => &weak_crypto::TRIGGER,
+            CheckId::TlsVerificationDisabled => &tls_verification_disabled::TRIGGER,
+            CheckId::DebugEnabled => &debug_enabled::TRIGGER,
+            CheckId::Deserialization => &deserialization::TRIGGER,
+            CheckId::CodeInjection => &code_injection::TRIGGER,
+            CheckId::InsecureRandom => &insecure_random::TRIGGER,
+            CheckId::Xxe => &xxe::TRIGGER,
+            CheckId::PathTraversal => &path_traversal::TRIGGER,
+            CheckId::Ssrf => &ssrf::TRIGGER,
+            CheckId::InsecureTempfile => &insecure_tempfile::TRIGGER,
+            CheckId::BindAllInterfaces => &bind_all_interfaces::TRIGGER,
+            CheckId::JwtVerificationDisabled => &jwt_verification_disabled::TRIGGER,
+            CheckId::WeakPermissions => &weak_permissions::TRIGGER,
+            CheckId::RequestWithoutTimeout => &request_without_timeout::TRIGGER,
+        }
+    }
+
     fn index(self) -> usize {
         self as usize
     }
 }
+
+/// Words at least one of which occurs wherever untrusted data can enter a
+/// function: `request` (Flask, Django and FastAPI objects), `sys.argv`,
+/// `input()`, socket reads, and route decorators, which start with `@`.
+/// Checks that report only tainted values require one of them.
+pub(crate) const UNTRUSTED_SOURCE_WORDS: &[&str] = &["request", "argv", "input", "recv", "@"];
 
 /// A finding before the engine adds severity, citations and the exception fix.
 #[derive(Debug, Clone)]
@@ -168,6 +200,11 @@ impl CheckSettings {
         self.enabled[check.index()] = true;
     }
 
+    /// Switches off a check that cannot report in this file.
+    pub fn disable(&mut self, check: CheckId) {
+        self.enabled[check.index()] = false;
+    }
+
     pub fn is_enabled(&self, check: CheckId) -> bool {
         self.enabled[check.index()]
     }
@@ -181,7 +218,7 @@ impl CheckSettings {
         self.options[check.index()].get(name)
     }
 
-    fn any_enabled(&self) -> bool {
+    pub fn any_enabled(&self) -> bool {
         self.enabled.iter().any(|enabled| *enabled) || !self.calls_rules.is_empty()
     }
 }
@@ -194,6 +231,11 @@ pub(crate) struct Context<'a> {
     pub imports: &'a ImportMap,
     pub values: Values<'a>,
     pub settings: &'a CheckSettings,
+    /// The last callee resolved, by call node id: every check that handles a
+    /// call asks for its callee, so it is resolved once per call.
+    pub last_callee: RefCell<Option<(usize, Option<String>)>>,
+    /// The trigger words the file contains; `None` when the prefilter is off.
+    pub words: Option<&'a FoundWords>,
 }
 
 impl<'a> Context<'a> {
@@ -201,9 +243,22 @@ impl<'a> Context<'a> {
         syntax::text(node, self.source)
     }
 
+    /// Returns whether the file contains a trigger word (see [`crate::prefilter`]),
+    /// so a check can skip work that needs it; always true without the prefilter.
+    pub fn mentions(&self, word: &str) -> bool {
+        self.words.is_none_or(|words| words.contains(word))
+    }
+
     /// Returns the qualified name of a call's callee, resolved through imports.
     pub fn callee(&self, call: Node<'_>) -> Option<String> {
-        self.imports.resolve(call.child_by_field_name("function")?, self.source)
+        if let Some((id, callee)) = &*self.last_callee.borrow() {
+            if *id == call.id() {
+                return callee.clone();
+            }
+        }
+        let callee = self.imports.resolve(call.child_by_field_name("function")?, self.source);
+        *self.last_callee.borrow_mut() = Some((call.id(), callee.clone()));
+        callee
     }
 
     /// Points at the assignment a variable's value comes from, when `value` is
@@ -268,8 +323,10 @@ fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) 
     let settings = context.settings;
     let enabled = |check: CheckId| settings.is_enabled(check);
 
-    match node.kind() {
-        "call" => {
+    let kinds = syntax::kinds();
+    let kind = node.kind_id();
+    match kind {
+        _ if kind == kinds.call => {
             if enabled(CheckId::SqlInjection) {
                 sql_injection::check_call(context, node, findings);
             }
@@ -325,7 +382,7 @@ fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) 
                 custom_calls::check_call(context, node, findings);
             }
         }
-        "assignment" => {
+        _ if kind == kinds.assignment => {
             if enabled(CheckId::TlsVerificationDisabled) {
                 tls_verification_disabled::check_assignment(context, node, findings);
             }
@@ -333,7 +390,7 @@ fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) 
                 debug_enabled::check_assignment(context, node, findings);
             }
         }
-        "string" | "concatenated_string" => {
+        _ if kind == kinds.string || kind == kinds.concatenated_string => {
             if enabled(CheckId::HardcodedSecret) {
                 hardcoded_secret::check_string(context, node, findings);
             }
@@ -341,8 +398,8 @@ fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) 
                 weak_crypto::check_string(context, node, findings);
             }
         }
-        "pair" if enabled(CheckId::InsecureTempfile) => insecure_tempfile::check_pair(context, node, findings),
-        "attribute" => {
+        _ if kind == kinds.pair && enabled(CheckId::InsecureTempfile) => insecure_tempfile::check_pair(context, node, findings),
+        _ if kind == kinds.attribute => {
             if enabled(CheckId::TlsVerificationDisabled) {
                 tls_verification_disabled::check_attribute(context, node, findings);
             }

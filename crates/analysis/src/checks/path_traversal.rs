@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::CheckInfo;
@@ -15,6 +16,11 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["path traversal", "directory traversal", "file paths", "file access", "file uploads"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// An `extractall` in a module that imports `tarfile`, or a path sink together
+/// with an untrusted source ([`super::UNTRUSTED_SOURCE_WORDS`]).
+pub(crate) const TRIGGER: Trigger = Trigger::Either(&Trigger::All(&[&["extractall"], &["tarfile"]]), &Trigger::All(&[PATH_SINK_WORDS, super::UNTRUSTED_SOURCE_WORDS]));
 
 const DOCUMENTATION: &str = r#"# path-traversal
 
@@ -86,6 +92,12 @@ const PATH_FUNCTIONS: &[&str] = &[
     "aiofiles.open",
 ];
 
+/// The last parts of [`PATH_FUNCTIONS`] and [`PATH_METHODS`], and `save`, for [`TRIGGER`].
+const PATH_SINK_WORDS: &[&str] = &[
+    "open", "remove", "unlink", "rmdir", "rename", "replace", "rmtree", "copy", "move", "send_file", "read_text",
+    "read_bytes", "write_text", "write_bytes", "touch", "mkdir", "save",
+];
+
 /// Methods of `pathlib.Path` that touch the file their object names.
 const PATH_METHODS: &[&str] =
     &["read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rmdir", "touch", "mkdir", "rename", "replace"];
@@ -94,9 +106,15 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     let Some(function) = call.child_by_field_name("function") else {
         return;
     };
-    let arguments = Arguments::of(call, context.source);
     let callee = context.callee(call).unwrap_or_default();
     let method = syntax::last_name(function, context.source).unwrap_or_default();
+    let is_attribute = function.kind() == "attribute";
+    let may_touch_path = PATH_FUNCTIONS.contains(&callee.as_str())
+        || (is_attribute && (method == "extractall" || method == "save" || PATH_METHODS.contains(&method)));
+    if !may_touch_path {
+        return;
+    }
+    let arguments = Arguments::of(call, context.source);
 
     if method == "extractall" && function.kind() == "attribute" {
         check_extractall(context, function, &arguments, findings);

@@ -3,6 +3,7 @@
 use guardian_policy::{CheckOption, OptionKind, RuleValue, Severity};
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{CheckId, Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::semantic::ValueOrigin;
@@ -15,6 +16,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["timeout", "timeouts", "http client timeouts"],
     default_severity: Severity::Warning,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// Only `requests` and `httpx` calls are reported.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["requests", "httpx"]);
 
 /// The options a `check: request-without-timeout` rule accepts.
 pub(crate) const OPTIONS: &[CheckOption] = &[CheckOption {

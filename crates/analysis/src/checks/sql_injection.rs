@@ -7,6 +7,7 @@ use guardian_policy::Severity;
 use regex::Regex;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::ValueOrigin;
 use crate::semantic::syntax::{self, Arguments, StringSegment};
@@ -20,6 +21,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["sql", "sql injection", "database query", "database queries"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The sink methods and SQLAlchemy's `text`, which needs an import of `sqlalchemy`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["execute", "read_sql", "raw", "extra", "sqlalchemy"]);
 
 const DOCUMENTATION: &str = r#"# sql-injection
 

@@ -3,6 +3,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::CheckInfo;
@@ -14,6 +15,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["ssrf", "server-side request forgery", "outbound requests", "url fetching"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// An HTTP client or URL opener together with an untrusted source ([`super::UNTRUSTED_SOURCE_WORDS`]).
+pub(crate) const TRIGGER: Trigger = Trigger::All(&[&["requests", "httpx", "urllib", "aiohttp"], super::UNTRUSTED_SOURCE_WORDS]);
 
 const DOCUMENTATION: &str = r#"# ssrf
 

@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::CheckInfo;
 use crate::semantic::ValueOrigin;
@@ -16,6 +17,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["template", "templates", "template injection"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The template constructors and Jinja's `from_string`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["template", "from_string"]);
 
 const DOCUMENTATION: &str = r#"# template-injection
 

@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::fixes;
 use crate::semantic::syntax::{self, Arguments};
@@ -16,6 +17,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["transport security", "tls", "https", "certificate", "certificates"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// `verify=`, `ssl=`, `check_hostname`, `CERT_NONE`, unverified contexts and curl's `SSL_VERIFY*`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["verify", "ssl", "check_hostname", "cert_none"]);
 
 const DOCUMENTATION: &str = r#"# tls-verification-disabled
 

@@ -3,6 +3,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::{CheckInfo, Edit, Fix, FixKind};
@@ -14,6 +15,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["cryptography", "crypto", "hashing", "encryption", "cipher"],
     default_severity: Severity::Warning,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// Weak hash and cipher names, key generators, ECB mode and Django's weak hashers.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["md5", "sha1", "md4", "md2", "des", "arc2", "arc4", "blowfish", "cast", "idea", "seed", "ecb", "generate", "passwordhasher"]);
 
 const DOCUMENTATION: &str = r#"# weak-crypto
 
@@ -113,6 +118,9 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     let Some(callee) = context.callee(call) else {
         return;
     };
+    if !may_be_weak_crypto(context, function, &callee) {
+        return;
+    }
     let arguments = Arguments::of(call, context.source);
 
     if let Some(algorithm) = weak_hashlib_algorithm(context, &callee, &arguments) {
@@ -146,6 +154,15 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     if creates_cipher {
         check_ecb_mode_variable(context, &arguments, findings);
     }
+}
+
+/// Returns whether a call can be one that this check reports, before its arguments are read.
+fn may_be_weak_crypto(context: &Context<'_>, function: Node<'_>, callee: &str) -> bool {
+    let hashlib = callee.starts_with("hashlib.");
+    let cipher = WEAK_CIPHER_SUFFIXES.iter().any(|suffix| ends_with_segments(callee, suffix));
+    let generator = KEY_GENERATORS.iter().any(|generator| ends_with_segments(callee, generator));
+    let creates_cipher = syntax::last_name(function, context.source).is_some_and(|name| name == "new" || name == "Cipher");
+    hashlib || cipher || generator || creates_cipher
 }
 
 /// `mode = AES.MODE_ECB` followed by `AES.new(key, mode)`: reported at the call.

@@ -4,6 +4,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::CheckInfo;
@@ -15,6 +16,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["file permissions", "permissions", "chmod", "umask"],
     default_severity: Severity::Warning,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// `chmod` (in calls and in shell commands), `umask`, `mkdir`, `makedirs` and `os.open`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["chmod", "umask", "mkdir", "makedirs", "open"]);
 
 const DOCUMENTATION: &str = r#"# weak-permissions
 
@@ -90,6 +95,11 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     };
     let callee = context.callee(call).unwrap_or_default();
     let method = syntax::last_name(function, context.source).unwrap_or_default();
+    let sets_mode = matches!(callee.as_str(), "os.umask" | "os.chmod" | "os.fchmod" | "os.lchmod" | "os.mkdir" | "os.makedirs" | "os.open")
+        || matches!(method, "chmod" | "lchmod" | "mkdir");
+    if !sets_mode && !context.mentions("chmod") {
+        return;
+    }
     let arguments = Arguments::of(call, context.source);
 
     if callee == "os.umask" {

@@ -3,6 +3,7 @@
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
+use crate::prefilter::Trigger;
 use super::{Context, RawFinding};
 use crate::semantic::syntax::{self, Arguments};
 use crate::{CheckInfo, Edit, Fix, FixKind};
@@ -14,6 +15,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     topics: &["xxe", "xml", "xml external entities", "external entities"],
     default_severity: Severity::Error,
 };
+
+/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// lxml's `resolve_entities` and SAX's `setFeature`.
+pub(crate) const TRIGGER: Trigger = Trigger::Any(&["resolve_entities", "setfeature"]);
 
 const DOCUMENTATION: &str = r#"# xxe
 

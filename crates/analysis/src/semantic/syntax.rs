@@ -1,7 +1,47 @@
 //! Small readers over tree-sitter-python nodes: node text, string literals,
 //! call arguments, and an iterative walk that never recurses on deep code.
 
+use std::sync::LazyLock;
+
 use tree_sitter::Node;
+
+/// The numeric ids of the node kinds that hot loops compare against, so they
+/// compare integers instead of kind names.
+pub(crate) struct Kinds {
+    pub call: u16,
+    pub assignment: u16,
+    pub augmented_assignment: u16,
+    pub string: u16,
+    pub concatenated_string: u16,
+    pub pair: u16,
+    pub attribute: u16,
+    pub comment: u16,
+    pub import_statement: u16,
+    pub import_from_statement: u16,
+    pub future_import_statement: u16,
+}
+
+/// Returns the kind ids of tree-sitter-python's grammar.
+pub(crate) fn kinds() -> &'static Kinds {
+    static KINDS: LazyLock<Kinds> = LazyLock::new(|| {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let id = |kind: &str| language.id_for_node_kind(kind, true);
+        Kinds {
+            call: id("call"),
+            assignment: id("assignment"),
+            augmented_assignment: id("augmented_assignment"),
+            string: id("string"),
+            concatenated_string: id("concatenated_string"),
+            pair: id("pair"),
+            attribute: id("attribute"),
+            comment: id("comment"),
+            import_statement: id("import_statement"),
+            import_from_statement: id("import_from_statement"),
+            future_import_statement: id("future_import_statement"),
+        }
+    });
+    &KINDS
+}
 
 /// Whether [`walk`] descends into the node it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,4 +370,28 @@ pub(crate) fn indentation(source: &str, offset: usize) -> &str {
     let line = source.get(start..).unwrap_or("");
     let width = line.len() - line.trim_start_matches([' ', '\t']).len();
     &line[..width]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_ids_exist_in_the_grammar() {
+        let kinds = kinds();
+        let all = [
+            kinds.call,
+            kinds.assignment,
+            kinds.augmented_assignment,
+            kinds.string,
+            kinds.concatenated_string,
+            kinds.pair,
+            kinds.attribute,
+            kinds.comment,
+            kinds.import_statement,
+            kinds.import_from_statement,
+            kinds.future_import_statement,
+        ];
+        assert!(all.iter().all(|id| *id != 0), "a kind name is missing from the grammar");
+    }
 }

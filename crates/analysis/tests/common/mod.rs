@@ -37,9 +37,21 @@ pub fn analyze_source(source: &str) -> Vec<Finding> {
     analyze_with_policy(source, &all_checks_policy(), Path::new("app.py"))
 }
 
+/// Analyzes `source` as the file `path`, three ways that must agree: on a
+/// parsed document with the keyword prefilter, on the same document without
+/// it, and from the text alone (which parses only when the prefilter says
+/// so). Every test that analyzes code therefore also tests the prefilter.
 pub fn analyze_with_policy(source: &str, policy: &Policy, path: &Path) -> Vec<Finding> {
+    let options = AnalyzeOptions { today: Some(today()), ..AnalyzeOptions::default() };
     let document = Document::new(source.to_owned());
-    analyze_with(&document, path, policy, &AnalyzeOptions { today: Some(today()) })
+    let findings = analyze_with(&document, path, policy, &options);
+
+    let exhaustive = analyze_with(&document, path, policy, &AnalyzeOptions { exhaustive: true, ..options.clone() });
+    assert_eq!(findings, exhaustive, "the keyword prefilter changed the findings of {}", path.display());
+
+    let from_text = guardian_analysis::analyze_source(source, path, policy, &options);
+    assert_eq!(findings, from_text, "analyzing {} from its text changed the findings", path.display());
+    findings
 }
 
 /// Zero-based line of a byte offset.
