@@ -18,6 +18,7 @@ use crate::fixes;
 use crate::prefilter::{self, FoundWords};
 use crate::semantic::syntax::{self, Walk};
 use crate::semantic::values::Values;
+use crate::semantic::values::FunctionIndexBuilder;
 use crate::semantic::{AssignmentIndex, ImportMap, ModuleConstants};
 use crate::suppression::{self, EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, Suppression, UNUSED_SUPPRESSION};
 use crate::{Finding, Fix};
@@ -304,22 +305,26 @@ impl<'tree> ModuleFacts<'tree> {
             comments: Vec::new(),
         };
         let kinds = syntax::kinds();
-        syntax::walk(root, |node| {
+        let mut functions = FunctionIndexBuilder::default();
+        syntax::walk_with_ancestors(root, |node, ancestors| {
             let kind = node.kind_id();
             if kind == kinds.import_statement || kind == kinds.import_from_statement || kind == kinds.future_import_statement {
                 facts.imports.record(node, source);
                 return Walk::SkipChildren;
             }
             if kind == kinds.assignment {
-                facts.constants.record(node, source);
-                facts.assignments.record(node, source);
+                facts.constants.record(node, ancestors, source);
+                facts.assignments.record(node, ancestors, source);
             } else if kind == kinds.augmented_assignment {
-                facts.assignments.record(node, source);
+                facts.assignments.record(node, ancestors, source);
             } else if kind == kinds.comment {
                 facts.comments.push(node);
+            } else if kind == kinds.function_definition {
+                functions.record(node);
             }
             Walk::Descend
         });
+        facts.assignments.set_functions(functions);
         facts.constants.finish(root, source);
         facts
     }

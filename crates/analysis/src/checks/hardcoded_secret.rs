@@ -210,14 +210,14 @@ const MIN_RANDOM_LENGTH: usize = 20;
 const REGEX_MARKERS: &[&str] = &["\\w", "\\d", "\\s", "\\b", "[^", "(?", ".*", "[A-Z]", "[a-z]", "[0-9]"];
 
 /// Inspects a string literal, or an implicit concatenation of literals, once.
-pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let parent = node.parent();
-    let inside_concatenation = parent.is_some_and(|parent| parent.kind() == "concatenated_string");
+/// `ancestors` are the node's ancestors, outermost first.
+pub(crate) fn check_string<'tree>(context: &Context<'_>, node: Node<'tree>, ancestors: &[Node<'tree>], findings: &mut Vec<RawFinding>) {
+    let inside_concatenation = ancestors.last().is_some_and(|parent| parent.kind() == "concatenated_string");
     if inside_concatenation {
         return;
     }
-    let target = outermost_parentheses(node);
-    let named = named_context(context, target);
+    let (target, target_ancestors) = outermost_parentheses(node, ancestors);
+    let named = named_context(context, target, target_ancestors);
     if named.as_ref().is_some_and(|named| is_ignored_name(context, &named.name)) {
         return;
     }
@@ -230,7 +230,7 @@ pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut
     }
     let value = literal_text(context, node);
 
-    let basic_credentials = basic_credentials_password(context, target, &value).map(|password| Token {
+    let basic_credentials = basic_credentials_password(context, target_ancestors, &value).map(|password| Token {
         description: "HTTP Basic credentials",
         matched: password,
         range: node.byte_range(),
@@ -239,7 +239,7 @@ pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut
     let token = basic_credentials.or_else(|| find_token(context, node, &value));
     // Docstrings show connection URLs such as `postgresql://scott:tiger@host/db`
     // as examples; a token in a known format is still reported there.
-    let token = token.filter(|token| !(token.description == URL_PASSWORD && is_documentation_string(target)));
+    let token = token.filter(|token| !(token.description == URL_PASSWORD && is_documentation_string(target_ancestors)));
     let secret_by_name = secret_name && looks_like_secret_value(&value);
     if token.is_none() && !secret_by_name {
         return;
@@ -269,7 +269,7 @@ pub(crate) fn check_string(context: &Context<'_>, node: Node<'_>, findings: &mut
     let fixes = named
         .as_ref()
         .filter(|_| !syntax::has_interpolation(node) || node.kind() == "concatenated_string")
-        .and_then(|named| secret_fix(context, node, &named.name))
+        .and_then(|named| secret_fix(context, target, &named.name))
         .into_iter()
         .collect();
     findings.push(RawFinding { rule: INFO.name.to_owned(), range, message, fixes, related: Vec::new() });
@@ -288,12 +288,16 @@ struct NamedValue {
     name: String,
 }
 
-fn outermost_parentheses(node: Node<'_>) -> Node<'_> {
+/// Returns the outermost parenthesized expression around `node` (or `node`
+/// itself) and that node's ancestors.
+fn outermost_parentheses<'tree, 'a>(node: Node<'tree>, ancestors: &'a [Node<'tree>]) -> (Node<'tree>, &'a [Node<'tree>]) {
     let mut current = node;
-    while let Some(parent) = current.parent().filter(|parent| parent.kind() == "parenthesized_expression") {
-        current = parent;
+    let mut rest = ancestors;
+    while let Some((parent, above)) = rest.split_last().filter(|(parent, _)| parent.kind() == "parenthesized_expression") {
+        current = *parent;
+        rest = above;
     }
-    current
+    (current, rest)
 }
 
 /// Returns the literal text of a string, with every interpolation replaced by a space.
@@ -319,8 +323,10 @@ fn literal_text(context: &Context<'_>, node: Node<'_>) -> String {
 /// Finds the name a value is bound to: the target of an assignment, a
 /// keyword argument, a dictionary key, a parameter with this default, the
 /// other side of a comparison, or the variable of an `os.environ.get` fallback.
-fn named_context(context: &Context<'_>, target: Node<'_>) -> Option<NamedValue> {
-    let parent = target.parent()?;
+fn named_context(context: &Context<'_>, target: Node<'_>, ancestors: &[Node<'_>]) -> Option<NamedValue> {
+    let (parent, above) = ancestors.split_last()?;
+    let parent = *parent;
+    let grandparent = above.last().copied();
     let is_field = |field: &str| parent.child_by_field_name(field).is_some_and(|child| child.id() == target.id());
 
     let name = match parent.kind() {
@@ -337,7 +343,10 @@ fn named_context(context: &Context<'_>, target: Node<'_>) -> Option<NamedValue> 
             let other = parent.named_children(&mut cursor).find(|operand| operand.id() != target.id())?;
             target_name(context, other)?
         }
-        "argument_list" => environment_fallback_name(context, parent, target).or_else(|| login_password_name(context, parent, target))?,
+        "argument_list" => {
+            let call = grandparent.filter(|call| call.kind() == "call")?;
+            environment_fallback_name(context, call, target).or_else(|| login_password_name(context, call, target))?
+        }
         _ => return None,
     };
     Some(NamedValue { name })
@@ -353,8 +362,7 @@ fn target_name(context: &Context<'_>, target: Node<'_>) -> Option<String> {
 }
 
 /// `os.environ.get("NAME", "fallback")` and `os.getenv("NAME", "fallback")`.
-fn environment_fallback_name(context: &Context<'_>, arguments: Node<'_>, target: Node<'_>) -> Option<String> {
-    let call = arguments.parent().filter(|call| call.kind() == "call")?;
+fn environment_fallback_name(context: &Context<'_>, call: Node<'_>, target: Node<'_>) -> Option<String> {
     let callee = context.callee(call)?;
     if !matches!(callee.as_str(), "os.environ.get" | "os.getenv" | "environ.get" | "getenv") {
         return None;
@@ -368,8 +376,7 @@ fn environment_fallback_name(context: &Context<'_>, arguments: Node<'_>, target:
 }
 
 /// Returns the password of `login(user, "password")` calls (smtplib, ftplib, imaplib).
-fn login_password_name(context: &Context<'_>, arguments: Node<'_>, target: Node<'_>) -> Option<String> {
-    let call = arguments.parent().filter(|call| call.kind() == "call")?;
+fn login_password_name(context: &Context<'_>, call: Node<'_>, target: Node<'_>) -> Option<String> {
     let function = call.child_by_field_name("function")?;
     if syntax::last_name(function, context.source) != Some("login") {
         return None;
@@ -381,8 +388,14 @@ fn login_password_name(context: &Context<'_>, arguments: Node<'_>, target: Node<
 
 /// `base64.b64encode(b"user:password")`, the usual way to build a Basic
 /// authorization header by hand; returns the password.
-fn basic_credentials_password(context: &Context<'_>, target: Node<'_>, value: &str) -> Option<String> {
-    let call = target.parent().filter(|parent| parent.kind() == "argument_list")?.parent()?;
+fn basic_credentials_password(context: &Context<'_>, ancestors: &[Node<'_>], value: &str) -> Option<String> {
+    let [.., call, arguments] = ancestors else {
+        return None;
+    };
+    if arguments.kind() != "argument_list" {
+        return None;
+    }
+    let call = *call;
     let callee = context.callee(call)?;
     if !matches!(callee.as_str(), "base64.b64encode" | "base64.standard_b64encode" | "base64.urlsafe_b64encode") {
         return None;
@@ -567,8 +580,8 @@ const URL_PASSWORD: &str = "a password in a URL";
 
 /// Returns whether the string is a statement of its own: a docstring or
 /// another string that documents instead of being used.
-fn is_documentation_string(string: Node<'_>) -> bool {
-    string.parent().is_some_and(|parent| parent.kind() == "expression_statement" && parent.named_child_count() == 1)
+fn is_documentation_string(ancestors: &[Node<'_>]) -> bool {
+    ancestors.last().is_some_and(|parent| parent.kind() == "expression_statement" && parent.named_child_count() == 1)
 }
 
 fn looks_like_url_password(password: &str) -> bool {
@@ -586,7 +599,8 @@ pub(crate) fn mask(value: &str) -> String {
     format!("\"{prefix}…\" ({length} characters)")
 }
 
-/// Replaces the literal with a run-time lookup, adding the import it needs.
+/// Replaces the literal (with any parentheses around it) with a run-time
+/// lookup, adding the import it needs.
 fn secret_fix(context: &Context<'_>, literal: Node<'_>, name: &str) -> Option<Fix> {
     let variable = environment_name(name);
     if variable.is_empty() {
@@ -598,7 +612,7 @@ fn secret_fix(context: &Context<'_>, literal: Node<'_>, name: &str) -> Option<Fi
         None => (format!("os.environ[\"{variable}\"]"), Some("import os".to_owned())),
     };
 
-    let mut edits = vec![Edit { range: outermost_parentheses(literal).byte_range(), replacement: replacement.clone() }];
+    let mut edits = vec![Edit { range: literal.byte_range(), replacement: replacement.clone() }];
     if let Some(import_line) = import_line {
         let present = fixes::has_import_line(context.root, context.source, &import_line)
             || (import_line == "import os" && context.imports.binds("os", "os"));

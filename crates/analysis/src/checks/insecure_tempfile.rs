@@ -91,7 +91,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
 
     let is_tempfile_api = callee.starts_with("tempfile.");
     let is_output = syntax::last_name(function, context.source).is_some_and(|name| OUTPUT_CALLS.contains(&name));
-    if is_tempfile_api || is_output {
+    if is_tempfile_api || is_output || !may_name_shared_path(context) {
         return;
     }
 
@@ -108,6 +108,9 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
 
 /// Dictionary settings such as `"filename": "/tmp/app.log"` in a logging or database configuration.
 pub(crate) fn check_pair(context: &Context<'_>, pair: Node<'_>, findings: &mut Vec<RawFinding>) {
+    if !may_name_shared_path(context) {
+        return;
+    }
     let key = pair.child_by_field_name("key").and_then(|key| syntax::literal_string(key, context.source));
     let Some(key) = key.map(|key| key.to_lowercase()) else {
         return;
@@ -123,6 +126,12 @@ pub(crate) fn check_pair(context: &Context<'_>, pair: Node<'_>, findings: &mut V
         let message = format!("insecure temporary file: `{path}` is a fixed name in a directory every user can write; use a private directory");
         findings.push(RawFinding { rule: INFO.name.to_owned(), range: value.byte_range(), message, fixes: Vec::new(), related: Vec::new() });
     }
+}
+
+/// Returns whether the file can name a shared temporary path at all: a
+/// literal one, or `tempfile.gettempdir()`.
+fn may_name_shared_path(context: &Context<'_>) -> bool {
+    ["/tmp", "/dev/shm", "gettempdir"].iter().any(|word| context.mentions(word))
 }
 
 /// Returns the shared temporary path that `node` starts with, if any.

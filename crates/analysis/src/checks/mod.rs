@@ -312,14 +312,14 @@ pub(crate) fn run(context: &Context<'_>) -> Vec<RawFinding> {
         return findings;
     }
 
-    syntax::walk(context.root, |node| {
-        visit(context, node, &mut findings);
+    syntax::walk_with_ancestors(context.root, |node, ancestors| {
+        visit(context, node, ancestors, &mut findings);
         Walk::Descend
     });
     findings
 }
 
-fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) {
+fn visit<'tree>(context: &Context<'_>, node: Node<'tree>, ancestors: &[Node<'tree>], findings: &mut Vec<RawFinding>) {
     let settings = context.settings;
     let enabled = |check: CheckId| settings.is_enabled(check);
 
@@ -392,7 +392,7 @@ fn visit(context: &Context<'_>, node: Node<'_>, findings: &mut Vec<RawFinding>) 
         }
         _ if kind == kinds.string || kind == kinds.concatenated_string => {
             if enabled(CheckId::HardcodedSecret) {
-                hardcoded_secret::check_string(context, node, findings);
+                hardcoded_secret::check_string(context, node, ancestors, findings);
             }
             if enabled(CheckId::WeakCrypto) {
                 weak_crypto::check_string(context, node, findings);

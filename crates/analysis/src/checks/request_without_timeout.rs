@@ -170,9 +170,11 @@ fn client_of(context: &Context<'_>, call: Node<'_>, function: Node<'_>) -> Optio
         return None;
     }
     let method = syntax::last_name(function, context.source)?;
+    if !REQUEST_METHODS.contains(&method) {
+        return None;
+    }
     let object = function.child_by_field_name("object")?;
-    let is_session = is_requests_session(context, object);
-    (is_session && REQUEST_METHODS.contains(&method)).then_some(Client::Requests)
+    is_requests_session(context, object).then_some(Client::Requests)
 }
 
 /// Returns whether the root name of the callee is a local variable or

@@ -19,6 +19,7 @@ pub(crate) struct Kinds {
     pub import_statement: u16,
     pub import_from_statement: u16,
     pub future_import_statement: u16,
+    pub function_definition: u16,
 }
 
 /// Returns the kind ids of tree-sitter-python's grammar.
@@ -38,6 +39,7 @@ pub(crate) fn kinds() -> &'static Kinds {
             import_statement: id("import_statement"),
             import_from_statement: id("import_from_statement"),
             future_import_statement: id("future_import_statement"),
+            function_definition: id("function_definition"),
         }
     });
     &KINDS
@@ -71,6 +73,36 @@ pub(crate) fn walk<'tree>(root: Node<'tree>, mut visit: impl FnMut(Node<'tree>) 
             if !cursor.goto_parent() {
                 return;
             }
+        }
+    }
+}
+
+/// Visits `root` and every descendant in source order, like [`walk`], and
+/// passes each node's ancestors, outermost first (`root` included). Callers
+/// read parents from the slice, because `Node::parent` descends from the
+/// root of the tree on every call.
+pub(crate) fn walk_with_ancestors<'tree>(root: Node<'tree>, mut visit: impl FnMut(Node<'tree>, &[Node<'tree>]) -> Walk) {
+    let mut cursor = root.walk();
+    let mut ancestors: Vec<Node<'tree>> = Vec::new();
+    loop {
+        let node = cursor.node();
+        let descend = visit(node, &ancestors) == Walk::Descend;
+        if descend && cursor.goto_first_child() {
+            ancestors.push(node);
+            continue;
+        }
+
+        loop {
+            if cursor.node().id() == root.id() {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            ancestors.pop();
         }
     }
 }
@@ -391,6 +423,7 @@ mod tests {
             kinds.import_statement,
             kinds.import_from_statement,
             kinds.future_import_statement,
+            kinds.function_definition,
         ];
         assert!(all.iter().all(|id| *id != 0), "a kind name is missing from the grammar");
     }

@@ -23,13 +23,13 @@ pub(crate) struct ModuleConstants {
 }
 
 impl ModuleConstants {
-    /// Records a module-level `assignment` node for [`ModuleConstants::finish`].
-    pub fn record(&mut self, assignment: Node<'_>, source: &str) {
-        let at_module_level = assignment
-            .parent()
-            .filter(|parent| parent.kind() == "expression_statement")
-            .and_then(|statement| statement.parent())
-            .is_some_and(|parent| parent.kind() == "module");
+    /// Records an `assignment` node for [`ModuleConstants::finish`], given its
+    /// ancestors (outermost first); only module-level assignments count.
+    pub fn record(&mut self, assignment: Node<'_>, ancestors: &[Node<'_>], source: &str) {
+        let at_module_level = match ancestors {
+            [module, statement] => module.kind() == "module" && statement.kind() == "expression_statement",
+            _ => false,
+        };
         if !at_module_level {
             return;
         }
@@ -100,21 +100,26 @@ struct IndexedFunction {
 impl FunctionIndex {
     /// Records every `function_definition` under `root` in one iterative walk.
     fn build(root: Node<'_>) -> Self {
-        let mut functions: Vec<IndexedFunction> = Vec::new();
-        let mut open: Vec<usize> = Vec::new();
+        let mut index = Self::default();
+        let mut open = Vec::new();
         syntax::walk(root, |node| {
-            if node.kind() != "function_definition" {
-                return syntax::Walk::Descend;
+            if node.kind() == "function_definition" {
+                index.push(node, &mut open);
             }
-            while open.last().is_some_and(|&last| functions[last].end <= node.start_byte()) {
-                open.pop();
-            }
-            let enclosing = open.last().copied();
-            open.push(functions.len());
-            functions.push(IndexedFunction { start: node.start_byte(), end: node.end_byte(), enclosing });
             syntax::Walk::Descend
         });
-        Self { functions }
+        index
+    }
+
+    /// Adds the next `function_definition` in source order; `open` holds the
+    /// indexes of the functions that may still enclose later ones.
+    fn push(&mut self, function: Node<'_>, open: &mut Vec<usize>) {
+        while open.last().is_some_and(|&last| self.functions[last].end <= function.start_byte()) {
+            open.pop();
+        }
+        let enclosing = open.last().copied();
+        open.push(self.functions.len());
+        self.functions.push(IndexedFunction { start: function.start_byte(), end: function.end_byte(), enclosing });
     }
 
     /// Returns the byte range of the innermost function that strictly contains `range`.
@@ -141,9 +146,30 @@ struct IndexedAssignment {
     augmented: bool,
 }
 
+/// Builds the function index during a walk that visits nodes in source order.
+#[derive(Debug, Default)]
+pub(crate) struct FunctionIndexBuilder {
+    index: FunctionIndex,
+    open: Vec<usize>,
+}
+
+impl FunctionIndexBuilder {
+    /// Records a `function_definition`; call it in source order.
+    pub fn record(&mut self, function: Node<'_>) {
+        self.index.push(function, &mut self.open);
+    }
+}
+
 impl AssignmentIndex {
-    /// Records an `assignment` or `augmented_assignment` whose target is a plain name.
-    pub fn record(&mut self, node: Node<'_>, source: &str) {
+    /// Stores the function index that a walk over the whole module built, so
+    /// the first [`Values::origin`] does not walk the module again.
+    pub fn set_functions(&mut self, builder: FunctionIndexBuilder) {
+        self.functions = OnceCell::from(builder.index);
+    }
+
+    /// Records an `assignment` or `augmented_assignment` whose target is a
+    /// plain name, given its ancestors (outermost first).
+    pub fn record(&mut self, node: Node<'_>, ancestors: &[Node<'_>], source: &str) {
         let augmented = match node.kind() {
             "assignment" => false,
             "augmented_assignment" => true,
@@ -155,7 +181,7 @@ impl AssignmentIndex {
         if node.child_by_field_name("right").is_none() {
             return;
         }
-        let Some(scope) = assignment_scope(node) else {
+        let Some(scope) = assignment_scope(ancestors) else {
             return;
         };
 
@@ -166,18 +192,14 @@ impl AssignmentIndex {
 
 /// Returns the function whose locals an assignment binds, or the module; `None` inside
 /// a class body or a lambda, whose names are not the function's locals.
-fn assignment_scope(node: Node<'_>) -> Option<Node<'_>> {
-    let mut current = node.parent();
-    while let Some(candidate) = current {
+fn assignment_scope<'tree>(ancestors: &[Node<'tree>]) -> Option<Node<'tree>> {
+    for (index, candidate) in ancestors.iter().enumerate().rev() {
         match candidate.kind() {
-            "function_definition" => return Some(candidate),
+            "function_definition" => return Some(*candidate),
             "class_definition" | "lambda" => return None,
+            _ if index == 0 => return Some(*candidate),
             _ => {}
         }
-        if candidate.parent().is_none() {
-            return Some(candidate);
-        }
-        current = candidate.parent();
     }
     None
 }
