@@ -4,6 +4,7 @@
 //! and drop what a recorded exception suppresses.
 
 use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::path::Path;
 
@@ -105,12 +106,12 @@ pub(crate) fn analyze_source(source: &str, path: &Path, policy: &Policy, options
 
 /// What one file's analysis runs: the rule groups that apply to its path,
 /// the checks the prefilter left on, and the custom rules.
-struct Plan<'p> {
+pub(crate) struct Plan<'p> {
     path: &'p Path,
     policy: &'p Policy,
     groups: Vec<RuleGroup<'p>>,
-    settings: CheckSettings,
-    query_rules: Vec<QueryRule>,
+    pub settings: CheckSettings,
+    pub query_rules: Vec<QueryRule>,
     regex_rules: Vec<RegexRule>,
     /// Whether the text may hold suppression comments, which are read and judged even without findings.
     reads_suppressions: bool,
@@ -119,7 +120,7 @@ struct Plan<'p> {
 }
 
 impl<'p> Plan<'p> {
-    fn new(source: &str, path: &'p Path, policy: &'p Policy, options: &AnalyzeOptions) -> Self {
+    pub fn new(source: &str, path: &'p Path, policy: &'p Policy, options: &AnalyzeOptions) -> Self {
         let groups = applicable_groups(policy, path);
         let mut settings = check_settings(&groups);
         let query_rules = query_rules(&groups);
@@ -146,7 +147,68 @@ impl<'p> Plan<'p> {
         self.settings.any_enabled() || !self.query_rules.is_empty() || self.reads_suppressions
     }
 
-    fn run(&self, source: &str, tree: &Tree, options: &AnalyzeOptions) -> Vec<Finding> {
+    /// Returns a hash of what the prefilter decided: the checks left on, the
+    /// `calls:` rules kept and the trigger words found.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for check in CheckId::ALL {
+            self.settings.is_enabled(check).hash(&mut hasher);
+        }
+        for rule in &self.settings.calls_rules {
+            rule.id.hash(&mut hasher);
+        }
+        if let Some(words) = &self.words {
+            words.fingerprint().hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
+    /// Returns the context a check run reads.
+    pub fn context<'a>(&'a self, source: &'a str, root: Node<'a>, facts: &'a ModuleFacts<'_>) -> Context<'a> {
+        let values = Values { source, root, constants: &facts.constants, assignments: &facts.assignments };
+        Context {
+            source,
+            root,
+            path: self.path,
+            imports: &facts.imports,
+            values,
+            settings: &self.settings,
+            last_callee: Default::default(),
+            words: self.words.as_ref(),
+        }
+    }
+
+    /// Runs the checks over some top-level statements and returns their
+    /// findings with severity, citations and the exception fix, before
+    /// suppressions apply.
+    pub fn check_statements(&self, context: &Context<'_>, statements: &[Node<'_>]) -> Vec<Finding> {
+        let raw_findings = checks::run_on_statements(context, statements);
+        finish_findings(raw_findings, &self.groups, context.root, context.source)
+    }
+
+    /// Runs the `regex:` rules over the whole text, with the exception fix.
+    pub fn check_regex_rules(&self, source: &str, root: Node<'_>) -> Vec<Finding> {
+        finish_findings(custom_regex::run(source, &self.regex_rules), &self.groups, root, source)
+    }
+
+    /// Applies the suppression comments among `facts.comments` to `findings`,
+    /// adds the suppression problems, and sorts the result by position.
+    pub fn apply_suppressions(&self, source: &str, root: Node<'_>, facts: &ModuleFacts<'_>, findings: Vec<Finding>, options: &AnalyzeOptions) -> Vec<Finding> {
+        let today = options.today.unwrap_or_else(suppression::today_utc);
+        let lines = LineStarts::new(source);
+        let (suppressions, mut suppression_problems) = read_suppressions(&facts.comments, source, &lines, today);
+        suppression_problems.extend(unknown_rule_problems(&suppressions, self.policy));
+
+        let judge = SuppressionJudge { suppressions: &suppressions, groups: &self.groups, root, lines: &lines, today };
+        let (mut findings, more_problems) = judge.apply(findings);
+        suppression_problems.extend(more_problems);
+        findings.extend(suppression_problems.into_iter().map(suppression_finding));
+
+        findings.sort_by(|left, right| (left.range.start, left.range.end, &left.rule).cmp(&(right.range.start, right.range.end, &right.rule)));
+        findings
+    }
+
+    pub fn run(&self, source: &str, tree: &Tree, options: &AnalyzeOptions) -> Vec<Finding> {
         let root = tree.root_node();
         let facts = ModuleFacts::collect(root, source);
         let values = Values { source, root, constants: &facts.constants, assignments: &facts.assignments };
@@ -289,15 +351,22 @@ pub(crate) fn analyze_non_python_text(text: &str, path: &Path, policy: &Policy) 
 }
 
 /// Imports, module constants and comments, gathered before the checks run.
-struct ModuleFacts<'tree> {
-    imports: ImportMap,
+pub(crate) struct ModuleFacts<'tree> {
+    pub imports: ImportMap,
     constants: ModuleConstants,
     assignments: AssignmentIndex,
-    comments: Vec<Node<'tree>>,
+    pub comments: Vec<Node<'tree>>,
 }
 
 impl<'tree> ModuleFacts<'tree> {
     fn collect(root: Node<'tree>, source: &str) -> Self {
+        Self::collect_from(root, source, None)
+    }
+
+    /// Collects the facts of the whole module, or of the given top-level
+    /// statements only (in source order), for an incremental analysis that
+    /// checks some statements and reuses the findings of the others.
+    pub fn collect_from(root: Node<'tree>, source: &str, statements: Option<&[Node<'tree>]>) -> Self {
         let mut facts = Self {
             imports: ImportMap::default(),
             constants: ModuleConstants::default(),
@@ -306,7 +375,7 @@ impl<'tree> ModuleFacts<'tree> {
         };
         let kinds = syntax::kinds();
         let mut functions = FunctionIndexBuilder::default();
-        syntax::walk_with_ancestors(root, |node, ancestors| {
+        let mut visit = |node: Node<'tree>, ancestors: &[Node<'tree>]| {
             let kind = node.kind_id();
             if kind == kinds.import_statement || kind == kinds.import_from_statement || kind == kinds.future_import_statement {
                 facts.imports.record(node, source);
@@ -323,7 +392,16 @@ impl<'tree> ModuleFacts<'tree> {
                 functions.record(node);
             }
             Walk::Descend
-        });
+        };
+        match statements {
+            None => syntax::walk_with_ancestors(root, &mut visit),
+            Some(statements) => {
+                let above = [root];
+                for statement in statements {
+                    syntax::walk_subtree_with_ancestors(*statement, &above, &mut visit);
+                }
+            }
+        }
         facts.assignments.set_functions(functions);
         facts.constants.finish(root, source);
         facts

@@ -38,21 +38,40 @@ pub(crate) fn remove_argument(all_arguments: &[Node<'_>], argument: Node<'_>) ->
 /// import, or after the module docstring, or at the top of the file.
 pub(crate) fn add_import(root: Node<'_>, source: &str, imports: &ImportMap, import_line: &str) -> Edit {
     let newline = line_ending(source);
+    match import_insertion_point(root, source, imports) {
+        ImportPoint::AfterImports(end) => Edit { range: end..end, replacement: format!("{newline}{import_line}") },
+        ImportPoint::AfterDocstring(end) => Edit { range: end..end, replacement: format!("{newline}{newline}{import_line}") },
+        ImportPoint::AtTop(start) => Edit { range: start..start, replacement: format!("{import_line}{newline}") },
+    }
+}
+
+/// Where [`add_import`] inserts a new import line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ImportPoint {
+    /// After the last import statement at module level.
+    AfterImports(usize),
+    /// After the module docstring, when there is no import.
+    AfterDocstring(usize),
+    /// After the shebang and encoding lines, when there is neither.
+    AtTop(usize),
+}
+
+/// Returns where a new import line goes. Incremental analysis reuses a
+/// statement's findings only while this point and the line ending stay the
+/// same, because import edits are the only fix edits outside their statement.
+pub(crate) fn import_insertion_point(root: Node<'_>, source: &str, imports: &ImportMap) -> ImportPoint {
     if let Some(end) = imports.last_top_level_import_end() {
-        return Edit { range: end..end, replacement: format!("{newline}{import_line}") };
+        return ImportPoint::AfterImports(end);
     }
-
     if let Some(docstring_end) = module_docstring_end(root) {
-        return Edit { range: docstring_end..docstring_end, replacement: format!("{newline}{newline}{import_line}") };
+        return ImportPoint::AfterDocstring(docstring_end);
     }
-
-    let after_shebang_and_encoding = leading_comment_lines_end(source);
-    Edit { range: after_shebang_and_encoding..after_shebang_and_encoding, replacement: format!("{import_line}{newline}") }
+    ImportPoint::AtTop(leading_comment_lines_end(source))
 }
 
 /// Returns the file's line ending, judged by its first line break, so
 /// inserted lines match a CRLF file.
-fn line_ending(source: &str) -> &'static str {
+pub(crate) fn line_ending(source: &str) -> &'static str {
     match source.find('\n') {
         Some(newline) if source[..newline].ends_with('\r') => "\r\n",
         _ => "\n",

@@ -11,6 +11,7 @@ mod document;
 mod engine;
 mod finding;
 mod fixes;
+mod incremental;
 mod line_index;
 mod prefilter;
 mod semantic;
@@ -18,6 +19,7 @@ mod suppression;
 
 pub use document::{Document, EditBatch, EditError};
 pub use engine::AnalyzeOptions;
+pub use incremental::IncrementalAnalysis;
 pub use finding::{Edit, Finding, Fix, FixKind, Related, apply_edits};
 pub use jiff::civil::Date;
 pub use suppression::{EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION};

@@ -118,6 +118,11 @@ impl FoundWords {
         }
     }
 
+    /// Returns which trigger words were found, one flag per word of the vocabulary.
+    pub fn fingerprint(&self) -> &[bool] {
+        &self.found
+    }
+
     /// Returns whether `check` can report anything in the scanned text.
     pub fn may_trigger(&self, check: CheckId) -> bool {
         check.trigger().is_satisfied(self)

@@ -319,6 +319,23 @@ pub(crate) fn run(context: &Context<'_>) -> Vec<RawFinding> {
     findings
 }
 
+/// Runs every enabled check over some top-level statements of the module, in one traversal each.
+pub(crate) fn run_on_statements(context: &Context<'_>, statements: &[Node<'_>]) -> Vec<RawFinding> {
+    let mut findings = Vec::new();
+    if !context.settings.any_enabled() {
+        return findings;
+    }
+
+    let above = [context.root];
+    for statement in statements {
+        syntax::walk_subtree_with_ancestors(*statement, &above, |node, ancestors| {
+            visit(context, node, ancestors, &mut findings);
+            Walk::Descend
+        });
+    }
+    findings
+}
+
 fn visit<'tree>(context: &Context<'_>, node: Node<'tree>, ancestors: &[Node<'tree>], findings: &mut Vec<RawFinding>) {
     let settings = context.settings;
     let enabled = |check: CheckId| settings.is_enabled(check);

@@ -81,9 +81,19 @@ pub(crate) fn walk<'tree>(root: Node<'tree>, mut visit: impl FnMut(Node<'tree>) 
 /// passes each node's ancestors, outermost first (`root` included). Callers
 /// read parents from the slice, because `Node::parent` descends from the
 /// root of the tree on every call.
-pub(crate) fn walk_with_ancestors<'tree>(root: Node<'tree>, mut visit: impl FnMut(Node<'tree>, &[Node<'tree>]) -> Walk) {
+pub(crate) fn walk_with_ancestors<'tree>(root: Node<'tree>, visit: impl FnMut(Node<'tree>, &[Node<'tree>]) -> Walk) {
+    walk_subtree_with_ancestors(root, &[], visit);
+}
+
+/// Like [`walk_with_ancestors`] for the subtree under `root`, whose own
+/// ancestors are `above` (outermost first).
+pub(crate) fn walk_subtree_with_ancestors<'tree>(
+    root: Node<'tree>,
+    above: &[Node<'tree>],
+    mut visit: impl FnMut(Node<'tree>, &[Node<'tree>]) -> Walk,
+) {
     let mut cursor = root.walk();
-    let mut ancestors: Vec<Node<'tree>> = Vec::new();
+    let mut ancestors: Vec<Node<'tree>> = above.to_vec();
     loop {
         let node = cursor.node();
         let descend = visit(node, &ancestors) == Walk::Descend;
