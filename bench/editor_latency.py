@@ -9,7 +9,8 @@ Then, in a fresh server, open 100 files of 1k lines, wait for diagnostics on
 all of them and read the server's peak and current RSS (VmHWM, VmRSS) from
 /proc/PID/status.
 
-Usage: python3 bench/editor_latency.py [--guardian PATH] [--ruff PATH]
+Usage: python3 bench/editor_latency.py [--guardian PATH] [--ruff PATH] [--memory-only]
+`--memory-only` skips the latency part and measures only the 100 open files.
 Needs only the Python standard library and Linux /proc. Prints a Markdown
 table. Ruff is configured through a ruff.toml in the temporary workspace with
 `lint.select = ["S"]`, the rule set Guardian is compared with.
@@ -335,16 +336,18 @@ def measure_memory(name: str, command: list[str], workspace: Path) -> dict[str, 
         server.shutdown()
 
 
-def measure_server(name: str, command: list[str]) -> dict:
-    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as directory:
-        workspace = Path(directory)
-        (workspace / "ruff.toml").write_text('[lint]\nselect = ["S"]\n')
-        server = LanguageServer(name, command, workspace)
-        try:
-            server.initialize(workspace)
-            by_size = {size: measure_edits(server, workspace, size) for size in SIZES}
-        finally:
-            server.shutdown()
+def measure_server(name: str, command: list[str], measure_latency: bool) -> dict:
+    by_size = {}
+    if measure_latency:
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as directory:
+            workspace = Path(directory)
+            (workspace / "ruff.toml").write_text('[lint]\nselect = ["S"]\n')
+            server = LanguageServer(name, command, workspace)
+            try:
+                server.initialize(workspace)
+                by_size = {size: measure_edits(server, workspace, size) for size in SIZES}
+            finally:
+                server.shutdown()
 
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-memory-") as directory:
         workspace = Path(directory)
@@ -354,7 +357,14 @@ def measure_server(name: str, command: list[str]) -> dict:
     return {"by_size": by_size, "memory_kib": memory}
 
 
-def print_tables(results: dict[str, dict]) -> None:
+def print_tables(results: dict[str, dict], measure_latency: bool) -> None:
+    if measure_latency:
+        print_latency_table(results)
+        print()
+    print_memory_table(results)
+
+
+def print_latency_table(results: dict[str, dict]) -> None:
     print(f"Edit-to-diagnostics latency, {EDIT_COUNT} edits {EDIT_INTERVAL_SECONDS * 1000:.0f} ms apart:\n")
     print("| server | lines | median | p99 | max | edits measured | publishes for the exact version |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -369,7 +379,10 @@ def print_tables(results: dict[str, dict]) -> None:
                 f"| {max(latencies):.2f} ms | {len(latencies)}/{EDIT_COUNT} | {measured['exact_matches']} |"
             )
 
-    print(f"\nMemory after opening {OPEN_FILE_COUNT} files of {OPEN_FILE_LINES} lines:\n")
+
+
+def print_memory_table(results: dict[str, dict]) -> None:
+    print(f"Memory after opening {OPEN_FILE_COUNT} files of {OPEN_FILE_LINES} lines:\n")
     print("| server | peak RSS (VmHWM) | RSS (VmRSS) |")
     print("| --- | ---: | ---: |")
     for name, result in results.items():
@@ -383,6 +396,11 @@ def main() -> None:
     parser.add_argument("--guardian", default=str(repository_root / "target/release/guardian"))
     parser.add_argument("--ruff", default=str(repository_root / "bench/.venv/bin/ruff"))
     parser.add_argument("--json", help="also write the raw latencies to this file")
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="skip the latency part and measure only the memory with open files",
+    )
     arguments = parser.parse_args()
 
     servers = {
@@ -394,11 +412,11 @@ def main() -> None:
         if not Path(command[0]).exists():
             sys.exit(f"error: {command[0]} not found; build Guardian in release mode and run bench/setup.sh")
         print(f"measuring {name}", file=sys.stderr)
-        results[name] = measure_server(name, command)
+        results[name] = measure_server(name, command, measure_latency=not arguments.memory_only)
 
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(results, indent=1))
-    print_tables(results)
+    print_tables(results, measure_latency=not arguments.memory_only)
 
 
 if __name__ == "__main__":

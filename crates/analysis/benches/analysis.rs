@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the analysis crate: parsing, full analysis under the
-//! bundled policy, and byte offset to line and column conversion.
+//! bundled policy, one keystroke with incremental analysis, and byte offset
+//! to line and column conversion.
 //!
 //! Run with `cargo bench -p guardian-analysis`. The input is generated
 //! Python (functions with SQL, subprocess and HTTP calls, some non-ASCII
@@ -9,7 +10,9 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use divan::Bencher;
-use guardian_analysis::{Document, LineCol, LineIndex, Policy, PositionEncoding, analyze, known_checks};
+use guardian_analysis::{
+    AnalyzeOptions, Document, IncrementalAnalysis, LineCol, LineIndex, Policy, PositionEncoding, analyze, known_checks,
+};
 
 const LINE_COUNTS: [usize; 3] = [1_000, 10_000, 50_000];
 
@@ -85,7 +88,12 @@ fn parse(bencher: Bencher, line_count: usize) {
     bencher
         .counter(divan::counter::BytesCount::of_str(&source))
         .with_inputs(|| source.clone())
-        .bench_values(Document::new);
+        .bench_values(|text| {
+            // `Document::new` parses lazily; asking for the tree parses.
+            let document = Document::new(text);
+            document.tree();
+            document
+        });
 }
 
 #[divan::bench(args = LINE_COUNTS)]
@@ -105,9 +113,35 @@ fn parse_and_analyze(bencher: Bencher, line_count: usize) {
 #[divan::bench(args = LINE_COUNTS)]
 fn analyze_parsed_document(bencher: Bencher, line_count: usize) {
     let document = Document::new(generate_python(line_count));
+    document.tree();
     let policy = &*BUNDLED_POLICY;
 
     bencher.bench(|| analyze(&document, Path::new("orders/views.py"), policy));
+}
+
+/// One keystroke in the middle of the file, as an editor sends it, then an
+/// incremental analysis: alternately types and deletes one character of a
+/// comment, so the file keeps its size.
+#[divan::bench(args = LINE_COUNTS)]
+fn edit_and_analyze_incrementally(bencher: Bencher, line_count: usize) {
+    let source = generate_python(line_count);
+    let middle = source[..source.len() / 2].rfind("\n    cursor = ").map_or(0, |offset| offset + 1);
+    let mut document = Document::new(source);
+    document.edit(middle..middle, "    # edit here\n").expect("the offset is a line start");
+    let typing_at = middle + "    # edit here".len();
+
+    let policy = &*BUNDLED_POLICY;
+    let path = Path::new("orders/views.py");
+    let mut incremental = IncrementalAnalysis::new();
+    incremental.analyze(&document, path, policy, &AnalyzeOptions::default());
+
+    let mut typed = false;
+    bencher.bench_local(|| {
+        let edit = if typed { (typing_at..typing_at + 1, "") } else { (typing_at..typing_at, "x") };
+        document.edit(edit.0, edit.1).expect("the edit is inside the comment");
+        typed = !typed;
+        incremental.analyze(&document, path, policy, &AnalyzeOptions::default())
+    });
 }
 
 #[divan::bench(args = LINE_COUNTS)]

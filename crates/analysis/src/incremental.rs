@@ -247,10 +247,13 @@ fn reusable_definitions<'a>(statements: &[Statement<'a>], source: &str, previous
 /// mention, transitively.
 fn statements_to_walk(statements: &[Statement<'_>], source: &str, checked: &[usize]) -> Vec<usize> {
     let text_of = |index: usize| source.get(statements[index].node.byte_range()).unwrap_or("");
+    let may_hold_suppressions = contains_ignoring_case(source, "guardian");
     let mut walked: HashSet<usize> = checked.iter().copied().collect();
     for (index, statement) in statements.iter().enumerate() {
         let text = text_of(index);
-        let needed = !statement.is_definition() || text.contains("import") || contains_ignoring_case(text, "guardian");
+        let needed = !statement.is_definition()
+            || text.contains("import")
+            || (may_hold_suppressions && contains_ignoring_case(text, "guardian"));
         if needed {
             walked.insert(index);
         }
@@ -352,8 +355,14 @@ fn mentions_word(text: &str, name: &str) -> bool {
     })
 }
 
+/// Returns whether `text` contains `word`, which must be lowercase ASCII, ignoring ASCII case.
 fn contains_ignoring_case(text: &str, word: &str) -> bool {
-    text.as_bytes().windows(word.len()).any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
+    let Some(first) = word.bytes().next() else {
+        return true;
+    };
+    let bytes = text.as_bytes();
+    let candidates = memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes);
+    candidates.into_iter().any(|start| bytes.get(start..start + word.len()).is_some_and(|window| window.eq_ignore_ascii_case(word.as_bytes())))
 }
 
 fn hash_of(value: &impl Hash) -> u64 {

@@ -13,6 +13,7 @@ mod guard;
 mod handlers;
 mod markdown_text;
 mod policy_state;
+mod scheduling;
 mod server;
 mod session;
 mod settings;

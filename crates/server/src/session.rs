@@ -1,24 +1,28 @@
 //! The server's shared state: open Python and steering documents, the loaded policies (one per
 //! workspace root), the client configuration negotiated at `initialize`,
-//! the push-analysis queue and the running workspace scan.
+//! the push-analysis queue, the analysis lanes and the running workspace scan.
 //!
 //! Locks here are short: readers clone an `Arc` and release the lock at
 //! once, so no lock is held across `.await` or during analysis. Open
-//! documents live in a `DashMap`, which locks one shard per access.
+//! documents live in a `DashMap`, which locks one shard per access. The one
+//! exception is [`Session::publish_lock`], an async mutex held while one
+//! `publishDiagnostics` notification is queued.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use dashmap::DashMap;
-use guardian_analysis::{Document, PositionEncoding};
+use guardian_analysis::{Document, IncrementalAnalysis, PositionEncoding};
 use guardian_policy::Origin;
+use tokio::sync::{AcquireError, SemaphorePermit};
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{ProgressToken, Uri};
 
 use crate::from_proto;
 use crate::markdown_text::MarkdownText;
 use crate::policy_state::{LoadedPolicy, PolicySet, PolicySetOptions};
+use crate::scheduling::{AnalysisLanes, Lane, RecentEdits};
 use crate::settings::Settings;
 use crate::to_proto::WorkspaceEditShape;
 
@@ -36,6 +40,13 @@ pub struct Session {
     config: RwLock<Arc<ClientConfig>>,
     /// Documents with a push analysis running; the value is whether another run was requested meanwhile.
     queued_analyses: DashMap<Uri, bool>,
+    /// The Python documents edited last, which keep their syntax trees and analyze in the edit lane.
+    recent_edits: Mutex<RecentEdits>,
+    analysis_lanes: AnalysisLanes,
+    /// Held while checking a document's version and queuing its diagnostics, so
+    /// that the two happen as one step and an outdated version is never published
+    /// after a newer one.
+    pub publish_lock: tokio::sync::Mutex<()>,
     /// Files that the last workspace scan published non-empty diagnostics for.
     scan_published: Mutex<Vec<Uri>>,
     /// The running workspace scan, if any.
@@ -58,8 +69,12 @@ pub struct DocumentState<T = Document> {
     pub open_sequence: u64,
     /// The version of the last change the client sent.
     pub version: i32,
+    /// The version of the last diagnostics pushed for this open of the document.
+    pub published_version: Option<i32>,
     /// `None` while our copy is out of sync, until the next full-text change.
     pub document: Option<T>,
+    /// The findings of the previous analysis, which the next one reuses for unchanged definitions.
+    pub incremental: Arc<Mutex<IncrementalAnalysis>>,
 }
 
 /// The capabilities negotiated with the client, plus its settings.
@@ -107,6 +122,8 @@ pub struct Snapshot {
     pub open_sequence: u64,
     pub version: i32,
     pub document: Document,
+    /// The document's incremental analysis state, shared by its analyses.
+    pub incremental: Arc<Mutex<IncrementalAnalysis>>,
     /// The path `files:` globs are matched against, relative to the document's workspace root.
     pub analysis_path: PathBuf,
     /// The policy of the document's workspace root.
@@ -145,6 +162,9 @@ impl Session {
             open_sequence: AtomicU64::new(0),
             config: RwLock::new(Arc::new(ClientConfig::default())),
             queued_analyses: DashMap::new(),
+            recent_edits: Mutex::new(RecentEdits::default()),
+            analysis_lanes: AnalysisLanes::for_available_cpus(),
+            publish_lock: tokio::sync::Mutex::new(()),
             scan_published: Mutex::new(Vec::new()),
             active_scan: Mutex::new(None),
             watchers_registered: AtomicBool::new(false),
@@ -211,6 +231,21 @@ impl Session {
         python_version.or_else(|| self.steering_documents.get(uri).map(|state| state.version))
     }
 
+    /// Records that diagnostics of `version` are being pushed for an open document.
+    ///
+    /// Returns `false`, and records nothing, when the document is not open,
+    /// was reopened since `open_sequence`, or diagnostics of a newer version
+    /// were pushed already. Call it under [`Session::publish_lock`].
+    pub fn mark_published(&self, uri: &Uri, open_sequence: Option<u64>, version: i32) -> bool {
+        if let Some(mut state) = self.documents.get_mut(uri) {
+            return mark_published(&mut state, open_sequence, version);
+        }
+        if let Some(mut state) = self.steering_documents.get_mut(uri) {
+            return mark_published(&mut state, open_sequence, version);
+        }
+        false
+    }
+
     /// Returns the URIs of every open Python and steering document.
     pub fn open_documents(&self) -> Vec<Uri> {
         let python = self.documents.iter().map(|entry| entry.key().clone());
@@ -253,9 +288,9 @@ impl Session {
 
     /// Copies an open, in-sync document together with the current policy and configuration.
     pub fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
-        let (open_sequence, version, document) = {
+        let (open_sequence, version, document, incremental) = {
             let state = self.documents.get(uri)?;
-            (state.open_sequence, state.version, state.document.clone()?)
+            (state.open_sequence, state.version, state.document.clone()?, Arc::clone(&state.incremental))
         };
         let policies = self.policies();
         let choice = policies.choose(uri);
@@ -264,6 +299,7 @@ impl Session {
             open_sequence,
             version,
             document,
+            incremental,
             analysis_path: choice.analysis_path,
             policy: choice.policy,
             policy_generation: policies.generation,
@@ -303,6 +339,47 @@ impl Session {
         self.queued_analyses.remove(uri);
     }
 
+    /// Records an edit of a Python document, so it keeps its syntax tree and analyzes in the edit lane.
+    ///
+    /// The least recently edited document beyond the capacity of
+    /// [`RecentEdits`] releases its tree and returns to the background lane.
+    pub fn record_edit(&self, uri: &Uri) {
+        let recorded = self.recent_edits.lock().unwrap_or_else(PoisonError::into_inner).record(uri);
+
+        if let Some(evicted) = recorded.evicted {
+            self.release_tree(&evicted);
+        }
+        if recorded.is_new {
+            self.analysis_lanes.notify_lane_changed();
+        }
+    }
+
+    /// Forgets the edits of a document, e.g. because it was closed.
+    pub fn forget_edits(&self, uri: &Uri) {
+        self.recent_edits.lock().unwrap_or_else(PoisonError::into_inner).remove(uri);
+    }
+
+    pub fn is_recently_edited(&self, uri: &Uri) -> bool {
+        self.recent_edits.lock().unwrap_or_else(PoisonError::into_inner).contains(uri)
+    }
+
+    /// Waits for a permit to analyze a document, in the edit lane if it was edited recently.
+    pub async fn analysis_permit(&self, uri: &Uri) -> Result<SemaphorePermit<'_>, AcquireError> {
+        let current_lane = || if self.is_recently_edited(uri) { Lane::Edit } else { Lane::Background };
+        self.analysis_lanes.acquire(current_lane).await
+    }
+
+    /// Drops the syntax tree of an open Python document. Its next analysis or edit parses the text again.
+    fn release_tree(&self, uri: &Uri) {
+        let Some(mut state) = self.documents.get_mut(uri) else {
+            return;
+        };
+        if let Some(document) = state.document.as_mut() {
+            document.release_tree();
+            tracing::debug!(uri = uri.as_str(), "released the syntax tree of a document not edited recently");
+        }
+    }
+
     /// Replaces the list of files with scan diagnostics and returns the previous list.
     pub fn replace_scan_published(&self, published: Vec<Uri>) -> Vec<Uri> {
         let mut current = self.scan_published.lock().unwrap_or_else(PoisonError::into_inner);
@@ -340,6 +417,19 @@ impl Session {
         scan.cancelled.store(true, Ordering::SeqCst);
         true
     }
+}
+
+/// Records `version` as published unless the state belongs to another open or a newer version was published.
+///
+/// The same version may be published again, e.g. after a policy change.
+fn mark_published<T>(state: &mut DocumentState<T>, open_sequence: Option<u64>, version: i32) -> bool {
+    let is_same_open = open_sequence.is_none_or(|sequence| sequence == state.open_sequence);
+    let is_superseded = state.published_version.is_some_and(|published| published > version);
+    if !is_same_open || is_superseded {
+        return false;
+    }
+    state.published_version = Some(version);
+    true
 }
 
 /// The origin of a steering document and the workspace root its references resolve against.

@@ -17,14 +17,28 @@
 //!
 //! Push analysis is coalesced per document. At most one analysis of a
 //! document runs at a time, and a burst of changes while it runs queues one
-//! more run of the latest version. A run whose version is already outdated
-//! when the blocking pool picks it up is skipped before analysis starts.
+//! more run of the latest version. Each run first waits for a permit in its
+//! analysis lane (see [`crate::scheduling`]) and only then copies the
+//! document, so it analyzes the latest version. A run whose version is
+//! already outdated when the blocking pool picks it up is skipped before
+//! analysis starts.
+//!
+//! A run that finishes after the document changed again still publishes,
+//! tagged with the version it analyzed, and the queued run then analyzes the
+//! latest version. Dropping such results would publish nothing for as long
+//! as edits come faster than one analysis, which is the usual case while
+//! typing in a large file.
+//!
+//! Every push goes through [`publish`], which checks the document's state
+//! and queues the notification under one lock. So diagnostics of an older
+//! version are never sent after those of a newer one, and diagnostics of a
+//! closed document are never sent after its clearing.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, TryLockError};
 
 use futures::FutureExt;
-use guardian_analysis::Finding;
+use guardian_analysis::{AnalyzeOptions, Finding};
 use guardian_policy::{PolicyProblem, codes};
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
@@ -86,14 +100,66 @@ pub fn request_refresh(session: &Arc<Session>) {
     });
 }
 
-/// Clears a document's diagnostics in the client.
-pub async fn clear(session: &Session, uri: Uri, version: Option<i32>) {
-    session.client.publish_diagnostics(uri, Vec::new(), version).await;
+/// The state a document must be in when its pushed diagnostics are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishWhen {
+    /// The document is open at this version, which the diagnostics describe and are sent with.
+    OpenAt(i32),
+    /// The document is still in the open that was analyzed, and no diagnostics
+    /// of a newer version were pushed. The diagnostics are sent with `version`.
+    Analyzed { open_sequence: u64, version: i32 },
+    /// The document is not open in the editor; the diagnostics are sent without a version.
+    NotOpen,
+}
+
+/// Pushes diagnostics for a document if it is still in the expected state; returns whether they were sent.
+pub async fn publish(session: &Session, uri: Uri, diagnostics: Vec<Diagnostic>, when: PublishWhen) -> bool {
+    let _publishing = session.publish_lock.lock().await;
+
+    let current_version = session.document_version(&uri);
+    let (is_expected, version) = match when {
+        PublishWhen::OpenAt(version) => {
+            let is_current = current_version == Some(version);
+            (is_current && session.mark_published(&uri, None, version), Some(version))
+        }
+        PublishWhen::Analyzed { open_sequence, version } => {
+            (session.mark_published(&uri, Some(open_sequence), version), Some(version))
+        }
+        PublishWhen::NotOpen => (current_version.is_none(), None),
+    };
+    if !is_expected {
+        tracing::debug!(uri = uri.as_str(), ?when, ?current_version, "dropping diagnostics for a document that changed state");
+        return false;
+    }
+
+    session.client.publish_diagnostics(uri, diagnostics, version).await;
+    true
+}
+
+/// Clears a document's pushed diagnostics if it is still in the expected state.
+pub async fn clear(session: &Session, uri: Uri, when: PublishWhen) {
+    publish(session, uri, Vec::new(), when).await;
 }
 
 /// Runs every check on a snapshot. Blocking: call it on the blocking pool.
+///
+/// The analysis reuses the findings of definitions that did not change since
+/// the document's previous analysis. While another analysis of the same
+/// document holds that state, this one analyzes the whole document instead
+/// of waiting.
 pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
-    guardian_analysis::analyze(&snapshot.document, &snapshot.analysis_path, &snapshot.policy.policy)
+    let (document, path, policy) = (&snapshot.document, &snapshot.analysis_path, &snapshot.policy.policy);
+    let options = AnalyzeOptions::default();
+    match snapshot.incremental.try_lock() {
+        Ok(mut incremental) => incremental.analyze(document, path, policy, &options),
+        Err(TryLockError::WouldBlock) => guardian_analysis::analyze(document, path, policy),
+        Err(TryLockError::Poisoned(poisoned)) => {
+            tracing::warn!(uri = snapshot.uri.as_str(), "an earlier analysis panicked; starting incremental analysis over");
+            let mut incremental = poisoned.into_inner();
+            incremental.clear();
+            incremental.analyze(document, path, policy, &options)
+        }
+    }
 }
 
 /// Converts findings to diagnostics, skipping those whose severity is `Off`.
@@ -199,6 +265,10 @@ pub async fn pull(session: &Arc<Session>, params: DocumentDiagnosticParams) -> j
     }
 
     let version = snapshot.version();
+    let Ok(_permit) = session.analysis_permit(&uri).await else {
+        tracing::error!(uri = uri.as_str(), "no analysis permit because the analysis lanes are closed; failing the pull request");
+        return Err(jsonrpc::Error::internal_error());
+    };
     let session_for_check = Arc::clone(session);
     let uri_for_check = uri.clone();
     let analyzed = guard::blocking("pull analysis", move || {
@@ -264,10 +334,16 @@ async fn run_analysis_loop(session: &Arc<Session>, uri: &Uri) {
 /// The inputs of a published analysis: the document's open sequence and version, and the policy generation.
 type AnalysisInputs = (u64, i32, u64);
 
-/// Analyzes the latest version of a document and publishes the result unless
-/// the document moved on; skips inputs identical to `last_published`.
+/// Analyzes the latest version of a document and publishes the result, unless
+/// the document was closed or reopened or a newer version was published
+/// meanwhile. Skips inputs identical to `last_published`.
 /// Returns the inputs of what it published.
 async fn publish_latest(session: &Arc<Session>, uri: &Uri, last_published: Option<AnalysisInputs>) -> Option<AnalysisInputs> {
+    // The permit comes before the copy, so a run that waited analyzes the version current when it starts.
+    let Ok(_permit) = session.analysis_permit(uri).await else {
+        tracing::error!(uri = uri.as_str(), "no analysis permit because the analysis lanes are closed; skipping the analysis");
+        return None;
+    };
     let snapshot = DocumentSnapshot::take(session, uri)?;
     let version = snapshot.version();
     let inputs = snapshot.inputs();
@@ -299,12 +375,11 @@ async fn publish_latest(session: &Arc<Session>, uri: &Uri, last_published: Optio
         }
     };
 
-    let is_current = session.document_version(uri) == Some(version);
-    if !is_current {
-        tracing::debug!(uri = uri.as_str(), version, "dropping diagnostics for an outdated version");
+    let count = diagnostics.len();
+    let when = PublishWhen::Analyzed { open_sequence: inputs.0, version };
+    if !publish(session, uri.clone(), diagnostics, when).await {
         return None;
     }
-    tracing::debug!(uri = uri.as_str(), version, count = diagnostics.len(), "publishing diagnostics");
-    session.client.publish_diagnostics(uri.clone(), diagnostics, Some(version)).await;
+    tracing::debug!(uri = uri.as_str(), version, count, "published diagnostics");
     Some(inputs)
 }

@@ -16,7 +16,8 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::from_proto;
-use crate::handlers::{diagnostics, workspace};
+use crate::handlers::diagnostics::{self, PublishWhen};
+use crate::handlers::workspace;
 use crate::markdown_text::MarkdownText;
 use crate::session::{DocumentState, Session};
 
@@ -31,14 +32,16 @@ pub async fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams)
     let state = DocumentState {
         open_sequence: session.next_open_sequence(),
         version: document.version,
+        published_version: None,
         document: Some(Document::new(document.text)),
+        incremental: Arc::default(),
     };
     session.documents().insert(document.uri.clone(), state);
 
     // A pull client would show the scan's pushed diagnostics next to its pulled ones; push clients get them replaced.
     let had_scan_diagnostics = session.forget_scan_published(&document.uri);
     if had_scan_diagnostics && session.config().supports_pull_diagnostics {
-        diagnostics::clear(session, document.uri.clone(), None).await;
+        diagnostics::clear(session, document.uri.clone(), PublishWhen::OpenAt(document.version)).await;
     }
     diagnostics::schedule(session, document.uri);
 }
@@ -52,7 +55,7 @@ pub async fn did_change(session: &Arc<Session>, params: DidChangeTextDocumentPar
 
     match outcome {
         ChangeOutcome::Applied => diagnostics::schedule(session, uri),
-        ChangeOutcome::OutOfSync => diagnostics::clear(session, uri, Some(version)).await,
+        ChangeOutcome::OutOfSync => diagnostics::clear(session, uri, PublishWhen::OpenAt(version)).await,
         ChangeOutcome::NotTracked => {}
     }
 }
@@ -61,11 +64,12 @@ pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParam
     let uri = params.text_document.uri;
     let was_python = session.documents().remove(&uri).is_some();
     let was_steering = session.steering_documents().remove(&uri).is_some();
+    session.forget_edits(&uri);
     if !was_python && !was_steering {
         return;
     }
     tracing::debug!(uri = uri.as_str(), "closed");
-    diagnostics::clear(session, uri, None).await;
+    diagnostics::clear(session, uri, PublishWhen::NotOpen).await;
 }
 
 pub async fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
@@ -90,7 +94,9 @@ fn open_steering_document(session: &Arc<Session>, document: TextDocumentItem) {
     let state = DocumentState {
         open_sequence: session.next_open_sequence(),
         version: document.version,
+        published_version: None,
         document: Some(MarkdownText::new(document.text)),
+        incremental: Arc::default(),
     };
     session.steering_documents().insert(document.uri.clone(), state);
     diagnostics::schedule(session, document.uri);
@@ -122,7 +128,13 @@ enum SyncError {
 fn apply_changes(session: &Session, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> ChangeOutcome {
     let encoding = session.config().encoding;
     if let Some(mut state) = session.documents().get_mut(uri) {
-        return apply_to_state(&mut state, uri, version, changes, encoding);
+        let outcome = apply_to_state(&mut state, uri, version, changes, encoding);
+        // Recording an edit may release another document's tree, which locks its map entry.
+        drop(state);
+        if outcome == ChangeOutcome::Applied {
+            session.record_edit(uri);
+        }
+        return outcome;
     }
     if let Some(mut state) = session.steering_documents().get_mut(uri) {
         return apply_to_state(&mut state, uri, version, changes, encoding);

@@ -20,7 +20,7 @@ use tower_lsp_server::ls_types::{Diagnostic, LSPAny, NumberOrString, ProgressTok
 use tower_lsp_server::{Client, OngoingProgress, Bounded, Cancellable};
 
 use crate::guard;
-use crate::handlers::diagnostics;
+use crate::handlers::diagnostics::{self, PublishWhen};
 use crate::policy_state::PolicySet;
 use crate::session::{ActiveScan, Session};
 use crate::settings::ScanSettings;
@@ -172,9 +172,8 @@ async fn run_scan(
             summary.files_with_findings += 1;
             summary.findings += diagnostics.len();
 
-            let is_open = session.document_version(&uri).is_some();
-            if !is_open {
-                session.client.publish_diagnostics(uri.clone(), diagnostics, None).await;
+            // An open document's diagnostics come from the editor path, so `publish` skips it.
+            if diagnostics::publish(session, uri.clone(), diagnostics, PublishWhen::NotOpen).await {
                 published.push(uri);
             }
         }
@@ -207,10 +206,7 @@ async fn clear_fixed_files(session: &Session, scanned: &HashSet<Uri>, published:
             continue;
         }
         // An open document's diagnostics come from the editor path; clearing them here would hide live findings.
-        let is_open = session.document_version(&uri).is_some();
-        if !is_open {
-            diagnostics::clear(session, uri, None).await;
-        }
+        diagnostics::clear(session, uri, PublishWhen::NotOpen).await;
     }
     session.replace_scan_published(still_published);
 }

@@ -1,6 +1,7 @@
 //! In-process tests that drive [`GuardianServer`](crate::GuardianServer) through
 //! `LanguageServer` methods or through the JSON-RPC service with a scripted client.
 
+mod analysis_scheduling;
 mod coalescing;
 mod documents;
 pub(crate) mod harness;
