@@ -6,6 +6,7 @@
 // Tests that skip print the reason on stderr, where `cargo test` shows it.
 #![allow(clippy::print_stderr)]
 
+mod check_cache;
 mod check_cli;
 mod check_formats;
 mod fix_cli;

@@ -49,6 +49,10 @@ struct Previous {
     definitions: HashMap<u64, CachedDefinition>,
 }
 
+/// What [`IncrementalAnalysis::check`] keeps for the next analysis: the import
+/// insertion point and the findings of each reusable definition.
+type NextState = (ImportPoint, HashMap<u64, CachedDefinition>);
+
 #[derive(Debug, Clone)]
 struct CachedDefinition {
     name: String,
@@ -131,7 +135,7 @@ impl IncrementalAnalysis {
         reused: &HashSet<usize>,
         previous: Option<&Previous>,
         options: &AnalyzeOptions,
-    ) -> Option<(Vec<Finding>, Option<(ImportPoint, HashMap<u64, CachedDefinition>)>)> {
+    ) -> Option<(Vec<Finding>, Option<NextState>)> {
         let checked: Vec<usize> = (0..statements.len()).filter(|index| !reused.contains(index)).collect();
         let walked = statements_to_walk(statements, source, &checked);
         let walked_nodes: Vec<Node<'_>> = walked.iter().map(|index| statements[*index].node).collect();

@@ -9,8 +9,10 @@
 //!
 //! With `--fix` (or `--diff`), the rewrite fixes are applied first (see
 //! [`crate::fix`]) and the report and exit status cover the findings that remain.
+//!
+//! Unless `--no-cache` is given, the findings of files whose content did not
+//! change come from the on-disk cache of each workspace root (see [`crate::cache`]).
 
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -19,10 +21,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use guardian_analysis::{Document, Finding, Policy, Severity};
+use guardian_analysis::{AnalyzeOptions, Date, Document, Finding, LineIndex, Policy, Severity};
 use guardian_policy::{LoadOptions, PolicyProblem};
 use rayon::prelude::*;
 
+use crate::cache::{self, Cache, ContentHash};
 use crate::fix::{self, FixedFile};
 use crate::output::{self, ignore_broken_pipe};
 use crate::walk::{self, SourceFile};
@@ -59,6 +62,15 @@ pub struct CheckArgs {
     /// Print the fixes as a unified diff on stdout instead of writing them (implies --fix).
     #[arg(long)]
     diff: bool,
+
+    /// Neither read nor write the cache in .guardian_cache/ at the workspace root.
+    ///
+    /// Without this flag, files whose content, steering documents, Guardian
+    /// build and date (UTC) match an earlier run reuse that run's findings,
+    /// and the cache is updated at the end of the run. A cache that cannot be
+    /// read or written is ignored.
+    #[arg(long, env = "GUARDIAN_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+    no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,8 +106,12 @@ impl FailOn {
 
 /// Everything `guardian check` found, ready to print.
 pub struct Report {
-    /// Analyzed files sorted by path, each with its findings sorted by position.
+    /// Analyzed files that had findings, sorted by path, each with its findings sorted by position.
+    ///
+    /// After `--fix`, a file stays here even when no finding remains.
     pub files: Vec<FileReport>,
+    /// How many analyzed files had no finding; only their count is kept.
+    pub clean_file_count: usize,
     /// Files that were not analyzed, with the reason, sorted by path.
     pub skipped: Vec<SkippedFile>,
     /// Problems in the steering documents of every workspace root.
@@ -104,15 +120,41 @@ pub struct Report {
     pub current_directory: PathBuf,
 }
 
-/// One analyzed file.
+/// One analyzed file with findings.
 pub struct FileReport {
     pub path: PathBuf,
     /// The path relative to the workspace root, which `files:` globs match.
     pub relative_path: PathBuf,
-    pub document: Document,
+    pub source: SourceText,
     pub findings: Vec<Finding>,
     /// The policy the findings cite.
     pub policy: Arc<Policy>,
+}
+
+/// The text of an analyzed file and its line index, which the output formats
+/// need for positions and code frames.
+///
+/// The syntax tree is not kept: on a large corpus the trees of every file
+/// would dominate memory, and only `--fix` needs a tree again (it parses the
+/// text anew).
+pub struct SourceText {
+    text: String,
+    line_index: LineIndex,
+}
+
+impl SourceText {
+    pub fn new(text: String) -> Self {
+        let line_index = LineIndex::new(&text);
+        Self { text, line_index }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        &self.line_index
+    }
 }
 
 /// A file that was found but not analyzed.
@@ -127,28 +169,35 @@ pub fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
     validate_paths(arguments)?;
 
     let current_directory = std::env::current_dir().context("failed to read the current directory")?;
-    let targets = resolve_targets(arguments)?;
-
-    let Collected { jobs, mut skipped, walk_errors } = collect_files(&targets);
-    let results: Vec<FileResult> = jobs.into_par_iter().map(|(file, policy)| analyze_file(file, policy)).collect();
-    let fixing = arguments.fix || arguments.diff;
-
-    let mut files = Vec::new();
-    let mut read_errors = Vec::new();
-    for result in results {
-        match result {
-            FileResult::Analyzed(report) => files.push(report),
-            FileResult::Skipped(file) => skipped.push(file),
-            FileResult::Failed(message) => read_errors.push(message),
+    let today = cache::today_utc();
+    let (targets, mut workspaces) = resolve_targets(arguments)?;
+    if !arguments.no_cache {
+        for workspace in &mut workspaces {
+            workspace.cache = Some(Cache::open(&workspace.root, &workspace.policy, &arguments.steering, today));
         }
     }
-    files.sort_by(|left, right| left.path.cmp(&right.path));
+
+    let Collected { jobs, mut skipped, walk_errors } = collect_files(&targets, &workspaces);
+    let outcomes: Vec<FileOutcome> = jobs
+        .into_par_iter()
+        .map(|(file, index)| analyze_file(file, &workspaces[index], index, today))
+        .collect();
+    let fixing = arguments.fix || arguments.diff;
+
+    let Gathered { mut files, clean_file_count, skipped_files, mut read_errors } = gather(outcomes, &mut workspaces);
+    skipped.extend(skipped_files);
     skipped.sort_by(|left, right| left.path.cmp(&right.path));
+
+    // Entries are keyed by content hash, so the files that `--fix` rewrites
+    // below miss the cache on the next run and are analyzed again.
+    for cache in workspaces.iter().filter_map(|workspace| workspace.cache.as_ref()) {
+        cache.save();
+    }
 
     let mut applied = None;
     if fixing {
-        let fixed: Vec<FixedFile> = files.into_par_iter().map(fix::fix_file).collect();
-        let mut outcome = apply_fixes(fixed, arguments, &current_directory);
+        let fixed: Vec<FixedFile> = files.into_par_iter().map(|file| fix::fix_file(file, today)).collect();
+        let mut outcome = apply_fixes(fixed, arguments, &current_directory, today);
         files = std::mem::take(&mut outcome.files);
         read_errors.append(&mut outcome.errors);
         applied = Some(outcome);
@@ -156,8 +205,9 @@ pub fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
 
     let report = Report {
         files,
+        clean_file_count,
         skipped,
-        policy_problems: unique_problems(&targets),
+        policy_problems: unique_problems(&workspaces),
         current_directory,
     };
 
@@ -175,22 +225,77 @@ pub fn run(arguments: &CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(exit_code(&report, arguments.fail_on, has_errors))
 }
 
-/// A command-line path with its workspace root and the policy loaded for that root.
-struct Target {
-    path: PathBuf,
-    root: PathBuf,
-    policy: Arc<Policy>,
+/// The per-file outcomes sorted into what the report needs.
+struct Gathered {
+    /// Files with findings, sorted by path.
+    files: Vec<FileReport>,
+    clean_file_count: usize,
+    skipped_files: Vec<SkippedFile>,
+    read_errors: Vec<String>,
 }
 
-/// The files to analyze under every command-line path, each with the policy of its workspace root.
+/// Sorts the outcomes into report parts and stores the new cache entries in their workspace's cache.
+fn gather(outcomes: Vec<FileOutcome>, workspaces: &mut [Workspace]) -> Gathered {
+    let mut gathered =
+        Gathered { files: Vec::new(), clean_file_count: 0, skipped_files: Vec::new(), read_errors: Vec::new() };
+    let mut cache_hits = 0;
+
+    for outcome in outcomes {
+        cache_hits += usize::from(outcome.cache_hit);
+        if let Some((relative_path, entry)) = outcome.cache_entry {
+            if let Some(cache) = &mut workspaces[outcome.workspace].cache {
+                cache.insert(relative_path, entry);
+            }
+        }
+
+        match outcome.result {
+            FileResult::Analyzed(report) => gathered.files.push(report),
+            FileResult::Clean => gathered.clean_file_count += 1,
+            FileResult::Skipped(file) => gathered.skipped_files.push(file),
+            FileResult::Failed(message) => gathered.read_errors.push(message),
+        }
+    }
+
+    gathered.files.sort_by(|left, right| left.path.cmp(&right.path));
+    let analyzed = gathered.files.len() + gathered.clean_file_count;
+    tracing::debug!(cache_hits, files = analyzed, "files analyzed");
+    gathered
+}
+
+/// A command-line path and the index of its workspace in the list of workspaces.
+struct Target {
+    path: PathBuf,
+    workspace: usize,
+}
+
+/// A workspace root with its policy and, unless turned off, its cache.
+struct Workspace {
+    root: PathBuf,
+    policy: Arc<Policy>,
+    cache: Option<Cache>,
+}
+
+/// The files to analyze under every command-line path, each with the index of its workspace.
 struct Collected {
-    jobs: Vec<(SourceFile, Arc<Policy>)>,
+    jobs: Vec<(SourceFile, usize)>,
     skipped: Vec<SkippedFile>,
     walk_errors: Vec<String>,
 }
 
+/// The result of one file, with the cache entry to store for it.
+struct FileOutcome {
+    workspace: usize,
+    result: FileResult,
+    /// The file's path relative to the workspace root and its new entry. `None` after a cache hit or a failure.
+    cache_entry: Option<(String, cache::Entry)>,
+    /// Whether the findings came from the cache.
+    cache_hit: bool,
+}
+
 enum FileResult {
     Analyzed(FileReport),
+    /// Analyzed without findings.
+    Clean,
     Skipped(SkippedFile),
     Failed(String),
 }
@@ -212,25 +317,25 @@ fn validate_paths(arguments: &CheckArgs) -> anyhow::Result<()> {
 }
 
 /// Finds the workspace root of every path and loads one policy per distinct root.
-fn resolve_targets(arguments: &CheckArgs) -> anyhow::Result<Vec<Target>> {
-    let mut policies: BTreeMap<PathBuf, Arc<Policy>> = BTreeMap::new();
+fn resolve_targets(arguments: &CheckArgs) -> anyhow::Result<(Vec<Target>, Vec<Workspace>)> {
+    let mut workspaces: Vec<Workspace> = Vec::new();
     let mut targets = Vec::new();
 
     for path in &arguments.paths {
         let root = walk::workspace_root(path)
             .with_context(|| format!("failed to find the workspace root of {}", path.display()))?;
 
-        let policy = match policies.get(&root) {
-            Some(policy) => Arc::clone(policy),
+        let workspace = match workspaces.iter().position(|workspace| workspace.root == root) {
+            Some(index) => index,
             None => {
                 let policy = Arc::new(load_policy(&root, &arguments.steering)?);
-                policies.insert(root.clone(), Arc::clone(&policy));
-                policy
+                workspaces.push(Workspace { root, policy, cache: None });
+                workspaces.len() - 1
             }
         };
-        targets.push(Target { path: path.clone(), root, policy });
+        targets.push(Target { path: path.clone(), workspace });
     }
-    Ok(targets)
+    Ok((targets, workspaces))
 }
 
 /// Loads the policy for a workspace root; fails when a steering document could not be loaded at all.
@@ -263,19 +368,17 @@ fn unloaded_document_problem(policy: &Policy) -> Option<&PolicyProblem> {
     })
 }
 
-fn collect_files(targets: &[Target]) -> Collected {
+fn collect_files(targets: &[Target], workspaces: &[Workspace]) -> Collected {
     let mut collected = Collected { jobs: Vec::new(), skipped: Vec::new(), walk_errors: Vec::new() };
 
     for target in targets {
-        let outcome = walk::python_files(&target.path, &target.root);
+        let outcome = walk::python_files(&target.path, &workspaces[target.workspace].root);
         collected.walk_errors.extend(outcome.errors);
         collected.skipped.extend(outcome.not_python.into_iter().map(|path| SkippedFile {
             path,
             reason: "not a Python file (.py or .pyi)".to_owned(),
         }));
-        collected
-            .jobs
-            .extend(outcome.files.into_iter().map(|file| (file, Arc::clone(&target.policy))));
+        collected.jobs.extend(outcome.files.into_iter().map(|file| (file, target.workspace)));
     }
 
     deduplicate(&mut collected.jobs);
@@ -283,7 +386,7 @@ fn collect_files(targets: &[Target]) -> Collected {
 }
 
 /// Keeps the first job for each file, so overlapping command-line paths check a file once.
-fn deduplicate(jobs: &mut Vec<(SourceFile, Arc<Policy>)>) {
+fn deduplicate(jobs: &mut Vec<(SourceFile, usize)>) {
     let mut seen = std::collections::HashSet::new();
     jobs.retain(|(file, _)| {
         let key = std::path::absolute(&file.path).unwrap_or_else(|_| file.path.clone());
@@ -291,50 +394,84 @@ fn deduplicate(jobs: &mut Vec<(SourceFile, Arc<Policy>)>) {
     });
 }
 
-fn analyze_file(file: SourceFile, policy: Arc<Policy>) -> FileResult {
+/// Reads one file and takes its findings from the cache, or analyzes it on a miss.
+fn analyze_file(file: SourceFile, workspace: &Workspace, index: usize, today: Date) -> FileOutcome {
+    let outcome = |result, cache_entry| FileOutcome { workspace: index, result, cache_entry, cache_hit: false };
+
     let bytes = match std::fs::read(&file.path) {
         Ok(bytes) => bytes,
-        Err(error) => return FileResult::Failed(format!("failed to read {}: {error}", file.path.display())),
+        Err(error) => return outcome(FileResult::Failed(format!("failed to read {}: {error}", file.path.display())), None),
     };
 
     let Ok(text) = String::from_utf8(bytes) else {
-        return FileResult::Skipped(SkippedFile { path: file.path, reason: "not valid UTF-8".to_owned() });
+        let skipped = SkippedFile { path: file.path, reason: "not valid UTF-8".to_owned() };
+        return outcome(FileResult::Skipped(skipped), None);
     };
 
-    let Some((document, findings)) = analyze_source(text, &file.relative_path, &policy) else {
-        tracing::error!(path = %file.path.display(), "the analysis panicked");
-        return FileResult::Failed(format!(
-            "internal error while analyzing {}; please report it with the file if you can share it",
-            file.path.display()
-        ));
+    // A path that is not UTF-8 is analyzed but never cached.
+    let cache_key = workspace.cache.as_ref().zip(file.relative_path.to_str());
+    let content_hash = cache_key.map(|_| ContentHash::of(text.as_bytes()));
+    let cached = cache_key.zip(content_hash).and_then(|((cache, key), hash)| cache.findings(key, hash));
+
+    let cache_hit = cached.is_some();
+    let mut cache_entry = None;
+    let findings = match cached {
+        Some(findings) => findings,
+        None => {
+            let Some(findings) = analyze_text(&text, &file.relative_path, &workspace.policy, today) else {
+                tracing::error!(path = %file.path.display(), "the analysis panicked");
+                let message = format!(
+                    "internal error while analyzing {}; please report it with the file if you can share it",
+                    file.path.display()
+                );
+                return outcome(FileResult::Failed(message), None);
+            };
+            if let Some(((_, key), hash)) = cache_key.zip(content_hash) {
+                cache_entry = Some((key.to_owned(), cache::Entry::new(hash, &findings)));
+            }
+            findings
+        }
     };
 
-    FileResult::Analyzed(FileReport {
+    if findings.is_empty() {
+        return FileOutcome { cache_hit, ..outcome(FileResult::Clean, cache_entry) };
+    }
+
+    let report = FileReport {
         path: file.path,
         relative_path: file.relative_path,
-        document,
+        source: SourceText::new(text),
         findings,
-        policy,
-    })
+        policy: Arc::clone(&workspace.policy),
+    };
+    FileOutcome { cache_hit, ..outcome(FileResult::Analyzed(report), cache_entry) }
 }
 
-/// Parses and analyzes one file's text; returns its findings without `off` ones, sorted by position.
+/// Analyzes one file's text and returns its findings without `off` ones, sorted by position.
 ///
-/// Returns `None` when the analysis panicked: that is a bug in the analysis,
-/// and it costs this file, not the whole run.
-pub fn analyze_source(text: String, relative_path: &Path, policy: &Policy) -> Option<(Document, Vec<Finding>)> {
-    let analyzed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let document = Document::new(text);
-        let findings = guardian_analysis::analyze(&document, relative_path, policy);
-        (document, findings)
-    }));
-    let (document, findings) = analyzed.ok()?;
+/// The analysis parses the text only when it needs a tree, and drops the
+/// tree before this returns. Returns `None` when the analysis panicked:
+/// that is a bug in the analysis, and it costs this file, not the whole run.
+pub fn analyze_text(text: &str, relative_path: &Path, policy: &Policy, today: Date) -> Option<Vec<Finding>> {
+    let options = AnalyzeOptions { today: Some(today), ..AnalyzeOptions::default() };
+    guard_analysis(|| guardian_analysis::analyze_source(text, relative_path, policy, &options))
+}
+
+/// Analyzes a parsed document, as [`analyze_text`] does, for callers that need its tree afterwards.
+pub fn analyze_document(document: &Document, relative_path: &Path, policy: &Policy, today: Date) -> Option<Vec<Finding>> {
+    let options = AnalyzeOptions { today: Some(today), ..AnalyzeOptions::default() };
+    guard_analysis(|| guardian_analysis::analyze_with(document, relative_path, policy, &options))
+}
+
+/// Runs an analysis, catching a panic, and drops `off` findings and sorts the rest by position.
+fn guard_analysis(analyze: impl FnOnce() -> Vec<Finding>) -> Option<Vec<Finding>> {
+    let findings = std::panic::catch_unwind(AssertUnwindSafe(analyze)).ok()?;
 
     let mut findings: Vec<Finding> = findings.into_iter().filter(|finding| finding.severity != Severity::Off).collect();
     findings.sort_by(|left, right| {
         (left.range.start, left.range.end, &left.rule).cmp(&(right.range.start, right.range.end, &right.rule))
     });
-    Some((document, findings))
+    Some(findings)
 }
 
 /// The files after `--fix`, the diffs for `--diff`, and the files that could not be written.
@@ -347,7 +484,7 @@ struct AppliedFixes {
 }
 
 /// Writes the fixed files (or collects their diffs); warns on stderr about files whose fixing stopped early.
-fn apply_fixes(fixed: Vec<FixedFile>, arguments: &CheckArgs, current_directory: &Path) -> AppliedFixes {
+fn apply_fixes(fixed: Vec<FixedFile>, arguments: &CheckArgs, current_directory: &Path, today: Date) -> AppliedFixes {
     let mut applied =
         AppliedFixes { files: Vec::new(), diffs: Vec::new(), errors: Vec::new(), fixed_findings: 0, fixed_files: 0 };
     let mut stderr = std::io::stderr().lock();
@@ -360,8 +497,8 @@ fn apply_fixes(fixed: Vec<FixedFile>, arguments: &CheckArgs, current_directory: 
 
         if let Some(original) = &file.original {
             if arguments.diff {
-                applied.diffs.extend(fix::masked_diff(&file, current_directory));
-            } else if let Err(error) = fix::write_fixed(&file.report.path, original, file.report.document.text()) {
+                applied.diffs.extend(fix::masked_diff(&file, current_directory, today));
+            } else if let Err(error) = fix::write_fixed(&file.report.path, original, file.report.source.text()) {
                 applied.errors.push(format!("failed to write the fixes to {display}: {error}"));
                 continue;
             }
@@ -385,10 +522,10 @@ fn report_fix_counts(applied: &AppliedFixes, is_diff: bool) {
 }
 
 /// Collects the policy problems of every loaded policy once, in a stable order.
-fn unique_problems(targets: &[Target]) -> Vec<PolicyProblem> {
+fn unique_problems(workspaces: &[Workspace]) -> Vec<PolicyProblem> {
     let mut problems: Vec<PolicyProblem> = Vec::new();
-    for target in targets {
-        for problem in &target.policy.problems {
+    for workspace in workspaces {
+        for problem in &workspace.policy.problems {
             if !problems.contains(problem) {
                 problems.push(problem.clone());
             }

@@ -14,9 +14,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use guardian_analysis::{Document, Edit, Finding, FixKind, Policy, apply_edits};
+use guardian_analysis::{Date, Document, Edit, Finding, FixKind, Policy, apply_edits};
 
-use crate::check::{self, FileReport};
+use crate::check::{self, FileReport, SourceText};
 use crate::output::{display_path, mask_secret_findings};
 
 /// Maximum rounds of fixing per file. Each round re-analyzes the text, so a
@@ -40,47 +40,54 @@ pub struct FixedFile {
 }
 
 /// Fixes one analyzed file in memory; the caller writes or diffs the result.
-pub fn fix_file(report: FileReport) -> FixedFile {
-    let original = report.document.text().to_owned();
-    let masked_original = mask_secrets(&original, &report.findings, &report.relative_path, &report.policy);
-    let original_errors = syntax_error_count(&report.document);
+///
+/// Because the report keeps no syntax tree, this parses the original text
+/// again to count its syntax errors, and every round parses its new text from scratch.
+pub fn fix_file(report: FileReport, today: Date) -> FixedFile {
+    let original = report.source.text().to_owned();
+    let masked_original = mask_secrets(&original, &report.findings, &report.relative_path, &report.policy, today);
+    let FileReport { path, relative_path, source: _, mut findings, policy } = report;
 
-    let mut current = report;
+    let mut text = original.clone();
+    let mut original_errors = None;
     let mut fixed = 0;
     let mut warning = None;
 
     let mut rounds = 0;
     for _round in 0..MAX_ROUNDS {
-        let selection = select_edits(&current.findings);
+        let selection = select_edits(&findings);
         if selection.edits.is_empty() {
             break;
         }
 
-        let text = current.document.text();
-        let new_text = apply_edits(text, &selection.edits);
+        let new_text = apply_edits(&text, &selection.edits);
         if new_text == text {
             break;
         }
 
-        let Some((document, findings)) = check::analyze_source(new_text, &current.relative_path, &current.policy) else {
+        let document = Document::new(new_text);
+        let Some(new_findings) = check::analyze_document(&document, &relative_path, &policy, today) else {
             warning = Some("the analysis failed on the fixed text; kept the last good version".to_owned());
             break;
         };
-        if syntax_error_count(&document) > original_errors {
+        let allowed_errors = *original_errors.get_or_insert_with(|| syntax_error_count(&Document::new(original.clone())));
+        if syntax_error_count(&document) > allowed_errors {
             warning = Some("a fix would add a syntax error; kept the last good version".to_owned());
-            tracing::warn!(path = %current.path.display(), "dropped a fix round that adds syntax errors");
+            tracing::warn!(path = %path.display(), "dropped a fix round that adds syntax errors");
             break;
         }
 
         fixed += selection.fixed_findings;
         rounds += 1;
-        current = FileReport { document, findings, ..current };
+        text = document.text().to_owned();
+        findings = new_findings;
     }
-    tracing::debug!(path = %current.path.display(), rounds, fixed, "fixes applied");
+    tracing::debug!(path = %path.display(), rounds, fixed, "fixes applied");
 
-    let changed = current.document.text() != original;
+    let changed = text != original;
+    let report = FileReport { path, relative_path, source: SourceText::new(text), findings, policy };
     FixedFile {
-        report: current,
+        report,
         fixed,
         masked_original: changed.then_some(masked_original),
         original: changed.then_some(original),
@@ -112,10 +119,10 @@ pub fn write_fixed(path: &Path, original: &str, fixed: &str) -> std::io::Result<
 }
 
 /// Returns the unified diff of a fixed file, with secrets masked on both sides.
-pub fn masked_diff(fixed: &FixedFile, current_directory: &Path) -> Option<String> {
+pub fn masked_diff(fixed: &FixedFile, current_directory: &Path, today: Date) -> Option<String> {
     let before = fixed.masked_original.as_deref()?;
     let report = &fixed.report;
-    let after = mask_secrets(report.document.text(), &report.findings, &report.relative_path, &report.policy);
+    let after = mask_secrets(report.source.text(), &report.findings, &report.relative_path, &report.policy, today);
     let path = display_path(&fixed.report.path, current_directory);
 
     let diff = similar::TextDiff::from_lines(before, after.as_str());
@@ -182,11 +189,9 @@ fn edits_conflict(left: &Edit, right: &Edit) -> bool {
 /// context. To find those, the text is analyzed again with the word `guardian`
 /// changed to `guardiax`, which disables every suppression comment while
 /// keeping each byte offset, so the ranges found apply to `text` unchanged.
-fn mask_secrets(text: &str, findings: &[Finding], relative_path: &Path, policy: &Policy) -> String {
+fn mask_secrets(text: &str, findings: &[Finding], relative_path: &Path, policy: &Policy, today: Date) -> String {
     let unsuppressed_text = text.replace("guardian", "guardiax");
-    let hidden_secrets = check::analyze_source(unsuppressed_text, relative_path, policy)
-        .map(|(_, findings)| findings)
-        .unwrap_or_default();
+    let hidden_secrets = check::analyze_text(&unsuppressed_text, relative_path, policy, today).unwrap_or_default();
     mask_secret_findings(text, findings.iter().chain(hidden_secrets.iter()))
 }
 

@@ -6,6 +6,7 @@
 //! exit statuses. Each subcommand lives in its own module, and all of them call
 //! the same policy and analysis crates as the language server.
 
+mod cache;
 mod check;
 mod fix;
 mod lsp;

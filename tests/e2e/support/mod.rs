@@ -59,13 +59,14 @@ pub fn write_file(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write file");
 }
 
-/// Runs `guardian` with `arguments` in `directory`, with logging and color off.
+/// Runs `guardian` with `arguments` in `directory`, with logging and color off and the cache on.
 pub fn run_guardian(directory: &Path, arguments: &[&str]) -> Output {
     Command::new(GUARDIAN)
         .args(arguments)
         .current_dir(directory)
         .env_remove("GUARDIAN_LOG")
         .env_remove("RUST_LOG")
+        .env_remove("GUARDIAN_NO_CACHE")
         .env("NO_COLOR", "1")
         .output()
         .expect("run the guardian binary")

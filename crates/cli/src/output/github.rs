@@ -21,8 +21,8 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         let path = display_path(&file.path, &report.current_directory);
 
         for finding in &file.findings {
-            let start = position(&file.document, finding.range.start);
-            let end = position(&file.document, finding.range.end);
+            let start = position(&file.source, finding.range.start);
+            let end = position(&file.source, finding.range.end);
 
             let mut message = finding.message.clone();
             for citation in citations(finding, &file.policy, &report.current_directory) {

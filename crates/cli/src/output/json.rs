@@ -25,11 +25,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Range;
 
-use guardian_analysis::{Document, Finding};
+use guardian_analysis::Finding;
 use serde::Serialize;
 
 use super::{Citation, Counts, citations, display_path, position, severity_label};
-use crate::check::{FileReport, Report};
+use crate::check::{FileReport, Report, SourceText};
 
 const SCHEMA_VERSION: u32 = 1;
 
@@ -171,11 +171,11 @@ impl JsonReport {
 }
 
 fn json_finding(file: &FileReport, finding: &Finding, report: &Report) -> JsonFinding {
-    let document = &file.document;
+    let source = &file.source;
 
     JsonFinding {
         path: display_path(&file.path, &report.current_directory),
-        span: json_span(document, &finding.range),
+        span: json_span(source, &finding.range),
         rule: finding.rule.clone(),
         category: finding.rule.clone(),
         severity: severity_label(finding.severity),
@@ -193,21 +193,21 @@ fn json_finding(file: &FileReport, finding: &Finding, report: &Report) -> JsonFi
                 edits: fix
                     .edits
                     .iter()
-                    .map(|edit| JsonEdit { span: json_span(document, &edit.range), replacement: edit.replacement.clone() })
+                    .map(|edit| JsonEdit { span: json_span(source, &edit.range), replacement: edit.replacement.clone() })
                     .collect(),
             })
             .collect(),
         related: finding
             .related
             .iter()
-            .map(|related| JsonRelated { span: json_span(document, &related.range), message: related.message.clone() })
+            .map(|related| JsonRelated { span: json_span(source, &related.range), message: related.message.clone() })
             .collect(),
     }
 }
 
-fn json_span(document: &Document, range: &Range<usize>) -> JsonSpan {
-    let start = position(document, range.start);
-    let end = position(document, range.end);
+fn json_span(source: &SourceText, range: &Range<usize>) -> JsonSpan {
+    let start = position(source, range.start);
+    let end = position(source, range.end);
     JsonSpan {
         line: start.line,
         column: start.column,

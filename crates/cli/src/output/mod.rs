@@ -10,10 +10,10 @@ pub mod text;
 use std::ops::Range;
 use std::path::Path;
 
-use guardian_analysis::{Document, Finding, Policy, PositionEncoding, SectionId, Severity};
+use guardian_analysis::{Finding, Policy, PositionEncoding, SectionId, Severity};
 use guardian_policy::PolicyProblem;
 
-use crate::check::Report;
+use crate::check::{Report, SourceText};
 
 /// The rule whose findings point at a secret; its source text is masked in code frames.
 const SECRET_RULE: &str = "hardcoded-secret";
@@ -56,7 +56,7 @@ pub struct Counts {
 impl Counts {
     pub fn of(report: &Report) -> Self {
         let mut counts = Counts {
-            files_checked: report.files.len(),
+            files_checked: report.files.len() + report.clean_file_count,
             files_skipped: report.skipped.len(),
             ..Counts::default()
         };
@@ -120,10 +120,10 @@ pub fn display_path(path: &Path, current_directory: &Path) -> String {
 }
 
 /// Converts a byte offset into a position for people; offsets past the end clamp to the end.
-pub fn position(document: &Document, offset: usize) -> Position {
-    let text = document.text();
+pub fn position(source: &SourceText, offset: usize) -> Position {
+    let text = source.text();
     let offset = floor_char_boundary(text, offset.min(text.len()));
-    let line_col = document.line_index().line_col(text, offset, PositionEncoding::Utf8);
+    let line_col = source.line_index().line_col(text, offset, PositionEncoding::Utf8);
 
     let column_bytes = usize::try_from(line_col.column).unwrap_or(usize::MAX).min(offset);
     let line_start = floor_char_boundary(text, offset - column_bytes);

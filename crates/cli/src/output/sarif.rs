@@ -16,13 +16,13 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
-use guardian_analysis::{Document, Finding, FixKind, Policy, Severity, check_info};
+use guardian_analysis::{Finding, FixKind, Policy, Severity, check_info};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
 
 use super::{citations, frame_text, masks_source, position};
-use crate::check::{FileReport, Report};
+use crate::check::{FileReport, Report, SourceText};
 
 /// The base id that result URIs are relative to; GitHub code scanning resolves it to the checkout.
 pub const SOURCE_ROOT: &str = "%SRCROOT%";
@@ -163,7 +163,7 @@ fn file_results(file: &FileReport, report: &Report, rule_indexes: &HashMap<&str,
     file.findings
         .iter()
         .map(|finding| {
-            let fingerprint = fingerprints.next(finding, &file.document, &artifact.uri);
+            let fingerprint = fingerprints.next(finding, &file.source, &artifact.uri);
             sarif_result(file, finding, report, rule_indexes, &artifact, fingerprint)
         })
         .collect()
@@ -202,7 +202,7 @@ fn sarif_result(
     };
 
     let location = sarif::Location::builder()
-        .physical_location(physical_location(artifact, region(&file.document, &finding.range)))
+        .physical_location(physical_location(artifact, region(&file.source, &finding.range)))
         .build();
 
     let mut builder_fixes = Vec::new();
@@ -212,7 +212,7 @@ fn sarif_result(
             .iter()
             .map(|edit| {
                 sarif::Replacement::builder()
-                    .deleted_region(region(&file.document, &edit.range))
+                    .deleted_region(region(&file.source, &edit.range))
                     .inserted_content(sarif::ArtifactContent::builder().text(edit.replacement.clone()).build())
                     .build()
             })
@@ -267,7 +267,7 @@ fn related_locations(file: &FileReport, finding: &Finding, report: &Report, arti
     for place in &finding.related {
         let location = sarif::Location::builder()
             .message(sarif::Message::from(place.message.as_str()))
-            .physical_location(physical_location(artifact, region(&file.document, &place.range)))
+            .physical_location(physical_location(artifact, region(&file.source, &place.range)))
             .build();
         locations.push(location);
     }
@@ -283,9 +283,9 @@ fn physical_location(artifact: &ArtifactUri, region: sarif::Region) -> sarif::Ph
 }
 
 /// Converts a byte range into a SARIF region: 1-based lines and columns, the end column exclusive.
-fn region(document: &Document, range: &Range<usize>) -> sarif::Region {
-    let start = position(document, range.start);
-    let end = position(document, range.end);
+fn region(source: &SourceText, range: &Range<usize>) -> sarif::Region {
+    let start = position(source, range.start);
+    let end = position(source, range.end);
     sarif::Region::builder()
         .start_line(to_i64(start.line))
         .start_column(to_i64(start.column))
@@ -354,8 +354,8 @@ struct FingerprintCounter {
 }
 
 impl FingerprintCounter {
-    fn next(&mut self, finding: &Finding, document: &Document, uri: &str) -> String {
-        let line = line_text(document.text(), finding.range.start);
+    fn next(&mut self, finding: &Finding, source: &SourceText, uri: &str) -> String {
+        let line = line_text(source.text(), finding.range.start);
         let masked_range = masks_source(finding).then_some(0..line.len());
         let normalized = frame_text(line, masked_range).split_whitespace().collect::<Vec<_>>().join(" ");
 

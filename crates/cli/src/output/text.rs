@@ -32,7 +32,7 @@ pub fn write(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
 
 fn write_finding(out: &mut impl Write, file: &FileReport, finding: &Finding, report: &Report) -> std::io::Result<()> {
     let path = display_path(&file.path, &report.current_directory);
-    let start = position(&file.document, finding.range.start);
+    let start = position(&file.source, finding.range.start);
     let severity_style = severity_style(finding.severity);
 
     writeln!(
@@ -55,13 +55,13 @@ fn write_finding(out: &mut impl Write, file: &FileReport, finding: &Finding, rep
 fn write_frame(out: &mut impl Write, file: &FileReport, finding: &Finding, gutter_width: usize) -> std::io::Result<()> {
     let masked_text;
     let text = if masks_source(finding) {
-        masked_text = mask_secret_findings(file.document.text(), [finding]);
+        masked_text = mask_secret_findings(file.source.text(), [finding]);
         masked_text.as_str()
     } else {
-        file.document.text()
+        file.source.text()
     };
     let lines = frame_lines(text, &finding.range);
-    let first_line = position(&file.document, finding.range.start).line;
+    let first_line = position(&file.source, finding.range.start).line;
     let severity_style = severity_style(finding.severity);
     let blank = "";
 
@@ -170,7 +170,7 @@ fn trim_line_ending(text: &str, line_start: usize, line_end: usize) -> usize {
 }
 
 fn gutter_width(file: &FileReport, finding: &Finding) -> usize {
-    let last_line = position(&file.document, finding.range.end).line;
+    let last_line = position(&file.source, finding.range.end).line;
     last_line.to_string().len()
 }
 
