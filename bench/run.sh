@@ -68,7 +68,10 @@ timed() {
 }
 
 target_list="${targets[*]}"
-guardian_command="${guardian} check --format json --no-color ${target_list} > ${results}/guardian.json"
+# Cold: --no-cache, every file read and analyzed. Warm: the on-disk cache
+# that the warm-up run fills answers for every unchanged file.
+guardian_command="${guardian} check --format json --no-color --no-cache ${target_list} > ${results}/guardian.json"
+guardian_warm_command="${guardian} check --format json --no-color ${target_list} > ${results}/guardian-warm.json"
 ruff_command="${venv}/bin/ruff check --select S --no-cache --output-format concise ${target_list} > ${results}/ruff.txt 2>/dev/null"
 bandit_command="${venv}/bin/bandit -r -q -f json -o ${results}/bandit.json ${target_list}"
 # --no-git-ignore: bench/corpus/ is ignored by this repository's .gitignore,
@@ -83,6 +86,7 @@ echo "load before: $(uptime)" | tee "${results}/load.txt" >&2
 # Guardian and Ruff exit with status 1 when they report findings, so -i.
 hyperfine --warmup 1 --runs "${runs}" -i --export-json "${results}/fast.json" \
     -n guardian "$(timed guardian "${guardian_command}")" \
+    -n guardian-warm "$(timed guardian-warm "${guardian_warm_command}")" \
     -n ruff "$(timed ruff "${ruff_command}")" >&2
 
 if [[ "${skip_slow}" != "1" ]]; then

@@ -211,26 +211,13 @@ impl<'p> Plan<'p> {
     pub fn run(&self, source: &str, tree: &Tree, options: &AnalyzeOptions) -> Vec<Finding> {
         let root = tree.root_node();
         let facts = ModuleFacts::collect(root, source);
-        let values = Values { source, root, constants: &facts.constants, assignments: &facts.assignments };
-        let context =
-            Context { source, root, path: self.path, imports: &facts.imports, values, settings: &self.settings, last_callee: Default::default(), words: self.words.as_ref() };
+        let context = self.context(source, root, &facts);
         let mut raw_findings = checks::run(&context);
         raw_findings.extend(custom_query::run(&context, &self.query_rules));
         raw_findings.extend(custom_regex::run(source, &self.regex_rules));
 
-        let today = options.today.unwrap_or_else(suppression::today_utc);
-        let lines = LineStarts::new(source);
-        let (suppressions, mut suppression_problems) = read_suppressions(&facts.comments, source, &lines, today);
-        suppression_problems.extend(unknown_rule_problems(&suppressions, self.policy));
-
         let findings = finish_findings(raw_findings, &self.groups, root, source);
-        let judge = SuppressionJudge { suppressions: &suppressions, groups: &self.groups, root, lines: &lines, today };
-        let (mut findings, more_problems) = judge.apply(findings);
-        suppression_problems.extend(more_problems);
-        findings.extend(suppression_problems.into_iter().map(suppression_finding));
-
-        findings.sort_by(|left, right| (left.range.start, left.range.end, &left.rule).cmp(&(right.range.start, right.range.end, &right.rule)));
-        findings
+        self.apply_suppressions(source, root, &facts, findings, options)
     }
 }
 
@@ -375,6 +362,10 @@ impl<'tree> ModuleFacts<'tree> {
         };
         let kinds = syntax::kinds();
         let mut functions = FunctionIndexBuilder::default();
+        // Imports, assignments and definitions are statements, so expressions
+        // need a visit only for the comments in them, and comments matter
+        // only as suppressions, which name Guardian.
+        let statements_only = !syntax::contains_ignoring_ascii_case(source, "guardian");
         let mut visit = |node: Node<'tree>, ancestors: &[Node<'tree>]| {
             let kind = node.kind_id();
             if kind == kinds.import_statement || kind == kinds.import_from_statement || kind == kinds.future_import_statement {
@@ -390,6 +381,9 @@ impl<'tree> ModuleFacts<'tree> {
                 facts.comments.push(node);
             } else if kind == kinds.function_definition {
                 functions.record(node);
+            }
+            if statements_only && !syntax::may_contain_statements(node) {
+                return Walk::SkipChildren;
             }
             Walk::Descend
         };

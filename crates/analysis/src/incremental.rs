@@ -18,8 +18,9 @@
 //! are collected. Findings whose locations reach outside their definition,
 //! other than an import insertion, are never reused.
 //!
-//! The result always equals a full analysis; a test replays edit sequences
-//! and compares the two after every edit.
+//! The result is meant to equal a full analysis; a test replays edit
+//! sequences, including the cases above, and compares the two after every
+//! edit.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
@@ -32,6 +33,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::engine::{AnalyzeOptions, ModuleFacts, Plan};
 use crate::fixes::{self, ImportPoint};
+use crate::semantic::syntax;
 use crate::{Document, Finding};
 
 /// The findings of a document's previous analysis, kept between edits.
@@ -92,11 +94,24 @@ impl IncrementalAnalysis {
 
     /// Analyzes a document like [`crate::analyze_with`], reusing the findings
     /// of definitions that did not change since the previous call.
-    pub fn analyze(&mut self, document: &Document, path: &Path, policy: &Policy, options: &AnalyzeOptions) -> Vec<Finding> {
+    pub fn analyze(
+        &mut self,
+        document: &Document,
+        path: &Path,
+        policy: &Policy,
+        options: &AnalyzeOptions,
+    ) -> Vec<Finding> {
         self.analyze_parsed(document.text(), document.tree(), path, policy, options)
     }
 
-    fn analyze_parsed(&mut self, source: &str, tree: &Tree, path: &Path, policy: &Policy, options: &AnalyzeOptions) -> Vec<Finding> {
+    fn analyze_parsed(
+        &mut self,
+        source: &str,
+        tree: &Tree,
+        path: &Path,
+        policy: &Policy,
+        options: &AnalyzeOptions,
+    ) -> Vec<Finding> {
         let plan = Plan::new(source, path, policy, options);
         if options.exhaustive || !plan.query_rules.is_empty() {
             // Query rules may match across statements; analyze the whole module.
@@ -109,65 +124,91 @@ impl IncrementalAnalysis {
         let context = context_hash(&statements, source, path, policy, &plan, options);
         let previous = self.previous.take().filter(|previous| previous.context == context);
 
+        let module = Module {
+            source,
+            root,
+            statements: &statements,
+            plan: &plan,
+            options,
+        };
         let mut reused = reusable_definitions(&statements, source, previous.as_ref());
-        let mut result = self.check(source, root, &statements, &plan, &reused, previous.as_ref(), options);
+        let mut result = check(&module, &reused, previous.as_ref());
         if result.is_none() {
             // The import insertion point moved, so reused import fixes would be wrong.
             reused.clear();
-            result = self.check(source, root, &statements, &plan, &reused, None, options);
+            result = check(&module, &reused, None);
         }
         let (findings, next) = result.unwrap_or_default();
         self.reused_last_time = reused.len();
-        tracing::debug!(statements = statements.len(), reused = reused.len(), findings = findings.len(), "incremental analysis finished");
-        self.previous = next.map(|(import_point, definitions)| Previous { context, import_point, definitions });
+        tracing::debug!(
+            statements = statements.len(),
+            reused = reused.len(),
+            findings = findings.len(),
+            "incremental analysis finished"
+        );
+        self.previous = next.map(|(import_point, definitions)| Previous {
+            context,
+            import_point,
+            definitions,
+        });
         findings
     }
+}
 
-    /// Checks every statement not in `reused` and merges the reused findings.
-    /// Returns `None` when `previous` had another import insertion point.
-    #[allow(clippy::too_many_arguments)]
-    fn check(
-        &self,
-        source: &str,
-        root: Node<'_>,
-        statements: &[Statement<'_>],
-        plan: &Plan<'_>,
-        reused: &HashSet<usize>,
-        previous: Option<&Previous>,
-        options: &AnalyzeOptions,
-    ) -> Option<(Vec<Finding>, Option<NextState>)> {
-        let checked: Vec<usize> = (0..statements.len()).filter(|index| !reused.contains(index)).collect();
-        let walked = statements_to_walk(statements, source, &checked);
-        let walked_nodes: Vec<Node<'_>> = walked.iter().map(|index| statements[*index].node).collect();
-        let facts = ModuleFacts::collect_from(root, source, Some(&walked_nodes));
+/// One analysis's inputs: the text, its tree and top-level statements, the plan and the options.
+struct Module<'a, 'tree> {
+    source: &'a str,
+    root: Node<'tree>,
+    statements: &'a [Statement<'tree>],
+    plan: &'a Plan<'a>,
+    options: &'a AnalyzeOptions,
+}
 
-        let import_point = fixes::import_insertion_point(root, source, &facts.imports);
-        if !reused.is_empty() && previous.is_some_and(|previous| previous.import_point != import_point) {
-            return None;
-        }
+/// Checks every statement not in `reused` and merges the reused findings.
+/// Returns `None` when `previous` had another import insertion point.
+fn check(
+    module: &Module<'_, '_>,
+    reused: &HashSet<usize>,
+    previous: Option<&Previous>,
+) -> Option<(Vec<Finding>, Option<NextState>)> {
+    let Module {
+        source,
+        root,
+        statements,
+        plan,
+        options,
+    } = *module;
+    let checked: Vec<usize> = (0..statements.len()).filter(|index| !reused.contains(index)).collect();
+    let walked = statements_to_walk(statements, source, &checked);
+    let walked_nodes: Vec<Node<'_>> = walked.iter().map(|index| statements[*index].node).collect();
+    let facts = ModuleFacts::collect_from(root, source, Some(&walked_nodes));
 
-        let context = plan.context(source, root, &facts);
-        let checked_nodes: Vec<Node<'_>> = checked.iter().map(|index| statements[*index].node).collect();
-        let new_findings = plan.check_statements(&context, &checked_nodes);
-
-        let mut definitions = HashMap::new();
-        let mut findings = Vec::new();
-        for index in reused {
-            let statement = &statements[*index];
-            let Some(cached) = previous.and_then(|previous| previous.definitions.get(&statement.hash)) else {
-                continue;
-            };
-            let moved = move_definition(cached, statement.node.byte_range());
-            findings.extend(moved.findings.iter().cloned());
-            definitions.insert(statement.hash, moved);
-        }
-        remember_checked(&mut definitions, statements, &checked, &new_findings, import_point);
-        findings.extend(new_findings);
-        findings.extend(plan.check_regex_rules(source, root));
-
-        let findings = plan.apply_suppressions(source, root, &facts, findings, options);
-        Some((findings, Some((import_point, definitions))))
+    let import_point = fixes::import_insertion_point(root, source, &facts.imports);
+    if !reused.is_empty() && previous.is_some_and(|previous| previous.import_point != import_point) {
+        return None;
     }
+
+    let context = plan.context(source, root, &facts);
+    let checked_nodes: Vec<Node<'_>> = checked.iter().map(|index| statements[*index].node).collect();
+    let new_findings = plan.check_statements(&context, &checked_nodes);
+
+    let mut definitions = HashMap::new();
+    let mut findings = Vec::new();
+    for index in reused {
+        let statement = &statements[*index];
+        let Some(cached) = previous.and_then(|previous| previous.definitions.get(&statement.hash)) else {
+            continue;
+        };
+        let moved = move_definition(cached, statement.node.byte_range());
+        findings.extend(moved.findings.iter().cloned());
+        definitions.insert(statement.hash, moved);
+    }
+    remember_checked(&mut definitions, statements, &checked, &new_findings, import_point);
+    findings.extend(new_findings);
+    findings.extend(plan.check_regex_rules(source, root));
+
+    let findings = plan.apply_suppressions(source, root, &facts, findings, options);
+    Some((findings, Some((import_point, definitions))))
 }
 
 /// Returns the module's top-level statements with their text hashes and defined names.
@@ -176,7 +217,11 @@ fn top_level_statements<'tree>(root: Node<'tree>, source: &'tree str) -> Vec<Sta
     root.named_children(&mut cursor)
         .map(|node| {
             let text = source.get(node.byte_range()).unwrap_or("");
-            Statement { node, name: defined_name(node, source), hash: hash_of(&(node.kind_id(), text)) }
+            Statement {
+                node,
+                name: defined_name(node, source),
+                hash: hash_of(&(node.kind_id(), text)),
+            }
         })
         .collect()
 }
@@ -193,7 +238,14 @@ fn defined_name<'source>(node: Node<'_>, source: &'source str) -> Option<&'sourc
 }
 
 /// Hashes everything outside the definitions that a check can read.
-fn context_hash(statements: &[Statement<'_>], source: &str, path: &Path, policy: &Policy, plan: &Plan<'_>, options: &AnalyzeOptions) -> u64 {
+fn context_hash(
+    statements: &[Statement<'_>],
+    source: &str,
+    path: &Path,
+    policy: &Policy,
+    plan: &Plan<'_>,
+    options: &AnalyzeOptions,
+) -> u64 {
     let mut hasher = DefaultHasher::new();
     path.hash(&mut hasher);
     options.today.map(|today| today.to_string()).hash(&mut hasher);
@@ -216,12 +268,19 @@ fn context_hash(statements: &[Statement<'_>], source: &str, path: &Path, policy:
 
 /// Returns the indexes of the definitions whose previous findings still hold:
 /// same text, and no mention of a definition that changed.
-fn reusable_definitions<'a>(statements: &[Statement<'a>], source: &str, previous: Option<&'a Previous>) -> HashSet<usize> {
+fn reusable_definitions<'a>(
+    statements: &[Statement<'a>],
+    source: &str,
+    previous: Option<&'a Previous>,
+) -> HashSet<usize> {
     let Some(previous) = previous else {
         return HashSet::new();
     };
 
-    // Names of definitions that are new or changed, and of those that are gone.
+    // Names of definitions that are new or changed, and of those that are
+    // gone. A name defined twice counts as changed: a call resolves to the
+    // first definition, and which one is first can change while every text
+    // stays the same.
     let current: HashSet<u64> = statements.iter().map(|statement| statement.hash).collect();
     let mut changed_names: Vec<&str> = statements
         .iter()
@@ -230,6 +289,9 @@ fn reusable_definitions<'a>(statements: &[Statement<'a>], source: &str, previous
         .collect();
     let removed = previous.definitions.iter().filter(|(hash, _)| !current.contains(*hash));
     changed_names.extend(removed.map(|(_, cached)| cached.name.as_str()));
+    let mut defined: Vec<&str> = statements.iter().filter_map(|statement| statement.name).collect();
+    defined.sort_unstable();
+    changed_names.extend(defined.windows(2).filter(|pair| pair[0] == pair[1]).map(|pair| pair[0]));
     changed_names.sort_unstable();
     changed_names.dedup();
 
@@ -251,18 +313,21 @@ fn reusable_definitions<'a>(statements: &[Statement<'a>], source: &str, previous
 /// mention, transitively.
 fn statements_to_walk(statements: &[Statement<'_>], source: &str, checked: &[usize]) -> Vec<usize> {
     let text_of = |index: usize| source.get(statements[index].node.byte_range()).unwrap_or("");
-    let may_hold_suppressions = contains_ignoring_case(source, "guardian");
+    let may_hold_suppressions = syntax::contains_ignoring_ascii_case(source, "guardian");
     let mut walked: HashSet<usize> = checked.iter().copied().collect();
     for (index, statement) in statements.iter().enumerate() {
         let text = text_of(index);
         let needed = !statement.is_definition()
             || text.contains("import")
-            || (may_hold_suppressions && contains_ignoring_case(text, "guardian"));
+            || (may_hold_suppressions && syntax::contains_ignoring_ascii_case(text, "guardian"));
         if needed {
             walked.insert(index);
         }
     }
 
+    // Follow helpers from the checked statements, including helpers already
+    // walked for another reason, because their own helpers need facts too.
+    let mut followed: HashSet<usize> = checked.iter().copied().collect();
     let mut pending: Vec<usize> = checked.to_vec();
     while let Some(index) = pending.pop() {
         let text = text_of(index);
@@ -270,7 +335,8 @@ fn statements_to_walk(statements: &[Statement<'_>], source: &str, checked: &[usi
             let Some(name) = statement.name else {
                 continue;
             };
-            if !walked.contains(&helper) && mentions_word(text, name) {
+            if !followed.contains(&helper) && mentions_word(text, name) {
+                followed.insert(helper);
                 walked.insert(helper);
                 pending.push(helper);
             }
@@ -297,11 +363,24 @@ fn remember_checked(
             continue;
         }
         let span = statement.node.byte_range();
-        let own: Vec<Finding> = findings.iter().filter(|finding| span.contains(&finding.range.start)).cloned().collect();
-        let reusable = own.iter().all(|finding| locations(finding).all(|range| is_inside(&range, &span) || is_import_edit(&range, import_point)));
+        let own: Vec<Finding> = findings
+            .iter()
+            .filter(|finding| span.contains(&finding.range.start))
+            .cloned()
+            .collect();
+        let reusable = own.iter().all(|finding| {
+            locations(finding).all(|range| is_inside(&range, &span) || is_import_edit(&range, import_point))
+        });
         if reusable {
             let name = statement.name.unwrap_or_default().to_owned();
-            definitions.insert(statement.hash, CachedDefinition { name, span, findings: own });
+            definitions.insert(
+                statement.hash,
+                CachedDefinition {
+                    name,
+                    span,
+                    findings: own,
+                },
+            );
         }
     }
 }
@@ -309,7 +388,10 @@ fn remember_checked(
 /// Every byte range a finding carries: its own, related locations and fix edits.
 fn locations(finding: &Finding) -> impl Iterator<Item = Range<usize>> + '_ {
     let related = finding.related.iter().map(|related| related.range.clone());
-    let edits = finding.fixes.iter().flat_map(|fix| fix.edits.iter().map(|edit| edit.range.clone()));
+    let edits = finding
+        .fixes
+        .iter()
+        .flat_map(|fix| fix.edits.iter().map(|edit| edit.range.clone()));
     std::iter::once(finding.range.clone()).chain(related).chain(edits)
 }
 
@@ -341,12 +423,23 @@ fn move_definition(cached: &CachedDefinition, span: Range<usize>) -> CachedDefin
         .map(|finding| {
             let mut moved = finding.clone();
             moved.range = shift(&finding.range);
-            moved.related.iter_mut().for_each(|related| related.range = shift(&related.range));
-            moved.fixes.iter_mut().flat_map(|fix| fix.edits.iter_mut()).for_each(|edit| edit.range = shift(&edit.range));
+            moved
+                .related
+                .iter_mut()
+                .for_each(|related| related.range = shift(&related.range));
+            moved
+                .fixes
+                .iter_mut()
+                .flat_map(|fix| fix.edits.iter_mut())
+                .for_each(|edit| edit.range = shift(&edit.range));
             moved
         })
         .collect();
-    CachedDefinition { name: cached.name.clone(), span, findings }
+    CachedDefinition {
+        name: cached.name.clone(),
+        span,
+        findings,
+    }
 }
 
 /// Returns whether `name` occurs in `text` as a whole identifier.
@@ -357,16 +450,6 @@ fn mentions_word(text: &str, name: &str) -> bool {
         let after = text.as_bytes().get(start + name.len()).copied();
         !before.is_some_and(is_identifier_byte) && !after.is_some_and(is_identifier_byte)
     })
-}
-
-/// Returns whether `text` contains `word`, which must be lowercase ASCII, ignoring ASCII case.
-fn contains_ignoring_case(text: &str, word: &str) -> bool {
-    let Some(first) = word.bytes().next() else {
-        return true;
-    };
-    let bytes = text.as_bytes();
-    let candidates = memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes);
-    candidates.into_iter().any(|start| bytes.get(start..start + word.len()).is_some_and(|window| window.eq_ignore_ascii_case(word.as_bytes())))
 }
 
 fn hash_of(value: &impl Hash) -> u64 {

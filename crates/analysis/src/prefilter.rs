@@ -13,7 +13,10 @@
 //!
 //! A trigger must never be narrower than its check: a missing word means a
 //! missed finding. Matching is ASCII case-insensitive; trigger words are
-//! written in lowercase. A test runs every fixture with and without the
+//! written in lowercase. Checks read string values after Python joins
+//! adjacent literals (`"pass" "word"`) and drops backslash-newlines, so the
+//! scan also covers the joined bodies of such literals (see
+//! [`joined_literals`]). A test runs every fixture with and without the
 //! prefilter and compares the findings.
 
 use std::sync::LazyLock;
@@ -88,22 +91,24 @@ pub(crate) struct FoundWords {
 }
 
 impl FoundWords {
-    /// Scans `text` once for every trigger word, overlapping matches included.
+    /// Scans `text` once for every trigger word, overlapping matches
+    /// included, and the joined bodies of its split string literals.
     pub fn scan(text: &str) -> Self {
         let vocabulary = &*VOCABULARY;
-        let mut found = vec![false; vocabulary.words.len()];
-        let mut remaining = found.len();
-        for matched in vocabulary.automaton.find_overlapping_iter(text) {
-            let slot = &mut found[matched.pattern().as_usize()];
-            if !*slot {
-                *slot = true;
-                remaining -= 1;
-                if remaining == 0 {
-                    break;
-                }
-            }
+        let mut found = Self {
+            found: vec![false; vocabulary.words.len()],
+        };
+        found.scan_more(text);
+        for joined in joined_literals(text) {
+            found.scan_more(&joined);
         }
-        Self { found }
+        found
+    }
+
+    fn scan_more(&mut self, text: &str) {
+        for matched in VOCABULARY.automaton.find_overlapping_iter(text) {
+            self.found[matched.pattern().as_usize()] = true;
+        }
     }
 
     /// Returns whether any of `words` occurs; a word outside the vocabulary counts as present.
@@ -111,10 +116,18 @@ impl FoundWords {
         words.iter().any(|word| self.contains(word))
     }
 
+    /// Returns whether the text contains `word`. A word that no trigger
+    /// declares was not searched for, so it counts as present.
     pub fn contains(&self, word: &str) -> bool {
         match VOCABULARY.words.binary_search(&word) {
             Ok(index) => self.found[index],
-            Err(_) => true,
+            Err(_) => {
+                debug_assert!(
+                    false,
+                    "`{word}` is not a trigger word, so the prefilter did not look for it"
+                );
+                true
+            }
         }
     }
 
@@ -135,16 +148,124 @@ impl FoundWords {
 }
 
 /// Returns whether the last part of any of the qualified `names` occurs in
-/// `text`, ignoring ASCII case: a `calls:` rule can match only then.
+/// `text`: a `calls:` rule can match only then.
 pub(crate) fn mentions_any_call(text: &str, names: &[String]) -> bool {
-    let last_parts: Vec<&str> = names.iter().filter_map(|name| name.rsplit('.').next()).filter(|part| !part.is_empty()).collect();
-    if last_parts.len() != names.len() {
-        return true;
+    names.iter().any(|name| {
+        let last_part = name.rsplit('.').next().unwrap_or(name);
+        last_part.is_empty() || memchr::memmem::find(text.as_bytes(), last_part.as_bytes()).is_some()
+    })
+}
+
+/// Returns the values that Python builds from split string literals: each
+/// run of adjacent literals joined (`"pa" "ss"` is `pass`), and each literal
+/// with a backslash-newline inside, without it. Only the bodies are kept,
+/// without prefixes and quotes; escapes stay as written.
+///
+/// NOTE: this is a lexer for string boundaries only. Literals nested inside
+/// f-string replacement fields are part of the outer literal's body, so a
+/// split literal inside a replacement field is not joined.
+pub(crate) fn joined_literals(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut joined = Vec::new();
+    let mut run: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut position = 0;
+
+    while position < bytes.len() {
+        match bytes[position] {
+            b'#' => {
+                position = memchr::memchr(b'\n', &bytes[position..]).map_or(bytes.len(), |offset| position + offset)
+            }
+            b'\'' | b'"' => {
+                let body = string_body(bytes, position);
+                position = body.end + closing_length(bytes, position, body.end);
+                run.push(body);
+                if !next_is_literal(bytes, position) {
+                    flush_run(text, &mut run, &mut joined);
+                }
+            }
+            _ => position += 1,
+        }
     }
-    let Ok(automaton) = AhoCorasickBuilder::new().ascii_case_insensitive(true).build(&last_parts) else {
-        return true;
-    };
-    automaton.is_match(text)
+    flush_run(text, &mut run, &mut joined);
+    joined
+}
+
+/// Keeps a finished run of literals when it was split: several literals, or one with a backslash-newline.
+fn flush_run(text: &str, run: &mut Vec<std::ops::Range<usize>>, joined: &mut Vec<String>) {
+    let bodies: Vec<&str> = run.drain(..).map(|body| text.get(body).unwrap_or("")).collect();
+    let continued = bodies
+        .iter()
+        .any(|body| body.contains("\\\n") || body.contains("\\\r\n"));
+    if bodies.len() > 1 || continued {
+        joined.push(bodies.concat().replace("\\\r\n", "").replace("\\\n", ""));
+    }
+}
+
+/// Returns the body range of the literal whose opening quote is at `quote`.
+fn string_body(bytes: &[u8], quote: usize) -> std::ops::Range<usize> {
+    let delimiter = bytes[quote];
+    let triple = bytes.get(quote + 1) == Some(&delimiter) && bytes.get(quote + 2) == Some(&delimiter);
+    let start = if triple { quote + 3 } else { quote + 1 };
+    let mut position = start;
+    while position < bytes.len() {
+        match bytes[position] {
+            b'\\' => position += 2,
+            b'\n' if !triple => return start..position,
+            byte if byte == delimiter => {
+                let closes = !triple
+                    || (bytes.get(position + 1) == Some(&delimiter) && bytes.get(position + 2) == Some(&delimiter));
+                if closes {
+                    return start..position;
+                }
+                position += 1;
+            }
+            _ => position += 1,
+        }
+    }
+    start..bytes.len().min(position)
+}
+
+/// Returns the length of the closing quotes at `end`: three, one, or none for an unterminated literal.
+fn closing_length(bytes: &[u8], quote: usize, end: usize) -> usize {
+    let delimiter = bytes[quote];
+    let triple =
+        bytes.get(quote + 1) == Some(&delimiter) && bytes.get(quote + 2) == Some(&delimiter) && end >= quote + 3;
+    match bytes.get(end) {
+        Some(byte) if *byte == delimiter => {
+            if triple {
+                3
+            } else {
+                1
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// Returns whether another literal follows, separated only by whitespace,
+/// line breaks, backslash-newlines and comments, and an optional prefix.
+fn next_is_literal(bytes: &[u8], mut position: usize) -> bool {
+    loop {
+        match bytes.get(position) {
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'\x0c') => position += 1,
+            Some(b'\\') if matches!(bytes.get(position + 1), Some(b'\n' | b'\r')) => position += 2,
+            Some(b'#') => {
+                position = memchr::memchr(b'\n', &bytes[position..]).map_or(bytes.len(), |offset| position + offset);
+            }
+            _ => break,
+        }
+    }
+    let prefix = bytes[position.min(bytes.len())..]
+        .iter()
+        .take(3)
+        .take_while(|byte| {
+            matches!(
+                byte,
+                b'r' | b'R' | b'b' | b'B' | b'u' | b'U' | b'f' | b'F' | b't' | b'T'
+            )
+        })
+        .count();
+    matches!(bytes.get(position + prefix), Some(b'\'' | b'"'))
 }
 
 #[cfg(test)]
@@ -155,14 +276,22 @@ mod tests {
     fn every_check_triggers_on_its_own_words_only() {
         let empty = FoundWords::scan("x = 1\n");
         for check in CheckId::ALL {
-            assert!(!empty.may_trigger(check), "{} triggers on code without any of its words", check.info().name);
+            assert!(
+                !empty.may_trigger(check),
+                "{} triggers on code without any of its words",
+                check.info().name
+            );
         }
     }
 
     #[test]
     fn trigger_words_are_lowercase_and_trimmed() {
         for word in &VOCABULARY.words {
-            assert_eq!(*word, word.trim().to_ascii_lowercase(), "trigger word `{word}` must be lowercase without spaces around it");
+            assert_eq!(
+                *word,
+                word.trim().to_ascii_lowercase(),
+                "trigger word `{word}` must be lowercase without spaces around it"
+            );
             assert!(!word.is_empty());
         }
     }
@@ -186,6 +315,27 @@ mod tests {
     fn suppression_comments_are_found() {
         assert!(FoundWords::scan("x = 1  # Guardian: ignore[sql-injection]\n").may_hold_suppression());
         assert!(!FoundWords::scan("x = 1  # noqa\n").may_hold_suppression());
+    }
+
+    #[test]
+    fn split_literals_are_joined() {
+        assert_eq!(joined_literals("AWS = \"AK\" \"IA12\"\n"), vec!["AKIA12".to_owned()]);
+        assert_eq!(
+            joined_literals("x = (\n    'pa'  # part\n    b'ss'\n)\n"),
+            vec!["pass".to_owned()]
+        );
+        assert_eq!(joined_literals("x = \"AK\\\nIA\"\n"), vec!["AKIA".to_owned()]);
+        assert_eq!(
+            joined_literals("x = \"\"\"doc \" string\"\"\"\ny = ''\n"),
+            Vec::<String>::new()
+        );
+        assert_eq!(joined_literals("a = 'x' if b else 'y'\n"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn split_trigger_words_are_found() {
+        let found = FoundWords::scan("import hashlib\nhashlib.new(\"m\" \"d5\")\n");
+        assert!(found.may_trigger(CheckId::WeakCrypto));
     }
 
     #[test]

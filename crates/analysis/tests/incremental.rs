@@ -44,7 +44,10 @@ def token():
 "#;
 
 fn options() -> AnalyzeOptions {
-    AnalyzeOptions { today: Some(common::today()), ..AnalyzeOptions::default() }
+    AnalyzeOptions {
+        today: Some(common::today()),
+        ..AnalyzeOptions::default()
+    }
 }
 
 /// Applies each edit to one document and compares incremental and full analysis after each.
@@ -52,18 +55,26 @@ fn replay(name: &str, source: &str, policy: &Policy, edits: &[(usize, usize, Str
     let path = Path::new(name);
     let mut document = Document::new(source.to_owned());
     let mut incremental = IncrementalAnalysis::new();
-    assert_eq!(incremental.analyze(&document, path, policy, &options()), analyze_with(&document, path, policy, &options()));
+    assert_eq!(
+        incremental.analyze(&document, path, policy, &options()),
+        analyze_with(&document, path, policy, &options())
+    );
 
     for (step, (start, end, replacement)) in edits.iter().enumerate() {
         let (start, end) = (*start.min(&document.text().len()), *end.min(&document.text().len()));
         if !document.text().is_char_boundary(start) || !document.text().is_char_boundary(end) {
             continue;
         }
-        document.edit(start..end, replacement).expect("the edit is inside the text");
+        document
+            .edit(start..end, replacement)
+            .expect("the edit is inside the text");
 
         let full = analyze_with(&document, path, policy, &options());
         let reused = incremental.analyze(&document, path, policy, &options());
-        assert_eq!(reused, full, "{name}: incremental findings differ after edit {step} ({start}..{end} -> {replacement:?})");
+        assert_eq!(
+            reused, full,
+            "{name}: incremental findings differ after edit {step} ({start}..{end} -> {replacement:?})"
+        );
     }
 }
 
@@ -102,10 +113,20 @@ fn helper_edits_match_a_full_analysis() {
 #[test]
 fn changing_a_helper_rechecks_its_callers() {
     let policy = common::all_checks_policy();
-    let start = HELPERS.find("return request.args").expect("the helper returns request data");
+    let start = HELPERS
+        .find("return request.args")
+        .expect("the helper returns request data");
     let edits = vec![
-        (start, start + "return request.args[\"path\"]".len(), "return \"fixed.txt\"".to_owned()),
-        (start, start + "return \"fixed.txt\"".len(), "return request.args[\"path\"]".to_owned()),
+        (
+            start,
+            start + "return request.args[\"path\"]".len(),
+            "return \"fixed.txt\"".to_owned(),
+        ),
+        (
+            start,
+            start + "return \"fixed.txt\"".len(),
+            "return request.args[\"path\"]".to_owned(),
+        ),
     ];
     replay("app.py", HELPERS, &policy, &edits);
 }
@@ -115,7 +136,11 @@ fn appending_definitions_matches_a_full_analysis() {
     let policy = common::all_checks_policy();
     let end = HELPERS.len();
     let edits = vec![
-        (end, end, "\n\ndef more():\n    os.system(request.args['cmd'])\n".to_owned()),
+        (
+            end,
+            end,
+            "\n\ndef more():\n    os.system(request.args['cmd'])\n".to_owned(),
+        ),
         (end, end, "\nimport pickle\n".to_owned()),
         (0, 0, "\"\"\"Docstring.\"\"\"\n".to_owned()),
     ];
@@ -132,12 +157,61 @@ fn typing_in_one_function_reuses_the_others() {
     assert_eq!(incremental.reused_definitions(), 0);
 
     let inside_run = HELPERS.find("subprocess.run(command").expect("run calls subprocess");
-    document.edit(inside_run..inside_run, "# typing\n    ").expect("the edit is inside the text");
+    document
+        .edit(inside_run..inside_run, "# typing\n    ")
+        .expect("the edit is inside the text");
     incremental.analyze(&document, path, &policy, &options());
 
     // `read_user_file` and `backup` point into `user_path` for the source of
     // their taint, a location outside themselves, so they are always checked.
-    assert_eq!(incremental.reused_definitions(), 2, "`user_path` and `token` keep their findings");
+    assert_eq!(
+        incremental.reused_definitions(),
+        2,
+        "`user_path` and `token` keep their findings"
+    );
+}
+
+#[test]
+fn helpers_of_walked_helpers_get_their_facts() {
+    let source = r#"import requests
+from flask import request
+
+
+def source():
+    value = request.args["url"]
+    return value
+
+
+def middle():
+    import json
+    return source()
+
+
+def view():
+    return requests.get(middle(), timeout=5)
+"#;
+    let at = source.find("timeout=5").expect("the call has a timeout") + "timeout=".len();
+    replay(
+        "app.py",
+        source,
+        &common::all_checks_policy(),
+        &[(at, at + 1, "6".to_owned())],
+    );
+}
+
+#[test]
+fn duplicate_definitions_are_rechecked() {
+    let constant = "def source():\n    return \"1 + 1\"\n\n\n";
+    let source = format!(
+        "from flask import request\n\n\n{constant}def source():\n    value = request.args[\"expr\"]\n    return value\n\n\n{constant}def view():\n    return eval(source())\n"
+    );
+    let first = source.find(constant).expect("the constant helper comes first");
+    replay(
+        "app.py",
+        &source,
+        &common::all_checks_policy(),
+        &[(first, first + constant.len(), String::new())],
+    );
 }
 
 #[test]
@@ -147,7 +221,10 @@ fn project_fixtures_match_a_full_analysis() {
     for entry in std::fs::read_dir(&folder).expect("the fixture project exists") {
         let path = entry.expect("the folder is readable").path();
         let source = std::fs::read_to_string(&path).expect("the fixture is readable");
-        let name = format!("shop/{}", path.file_name().and_then(|name| name.to_str()).unwrap_or_default());
+        let name = format!(
+            "shop/{}",
+            path.file_name().and_then(|name| name.to_str()).unwrap_or_default()
+        );
         replay(&name, &source, &policy, &edit_script(&source, 3));
     }
 }

@@ -16,11 +16,11 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Warning,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
-/// An all-interfaces address (the empty host included) together with a
-/// listening call or a `host` argument.
+/// The trigger words of this check (see [`crate::prefilter`]):
+/// An all-interfaces address (the empty host and `tcp://*:5555` included)
+/// together with a listening call or a `host` argument.
 pub(crate) const TRIGGER: Trigger = Trigger::All(&[
-    &["0.0.0.0", "::", "0:0:0", "\"*\"", "'*'", "\"\"", "''"],
+    &["0.0.0.0", "::", "0:0:0", "*", "\"\"", "''"],
     &["run", "serve", "bind", "listen", "server", "add_insecure_port", "add_secure_port", "host"],
 ]);
 

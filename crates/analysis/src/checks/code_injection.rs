@@ -17,7 +17,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// `eval`, `exec` and the interactive interpreter's methods.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["eval", "exec", "runsource", "runcode"]);
 

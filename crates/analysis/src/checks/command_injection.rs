@@ -18,7 +18,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// The shell functions, the `subprocess` module and Paramiko's `exec_command`.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["system", "popen", "getoutput", "getstatusoutput", "create_subprocess_shell", "subprocess", "exec_command"]);
 

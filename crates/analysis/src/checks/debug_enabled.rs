@@ -18,7 +18,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Warning,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// Every debug switch it reports is named `debug`, `DEBUG`, `use_debugger` or `evalex`.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["debug", "evalex"]);
 

@@ -17,7 +17,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// The pickle family, `dill`, `joblib`, `marshal`, `shelve`, YAML, and the
 /// `weights_only` and `allow_pickle` switches of PyTorch and NumPy.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["pickle", "dill", "joblib", "marshal", "shelve", "yaml", "weights_only"]);

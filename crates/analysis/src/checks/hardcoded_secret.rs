@@ -34,7 +34,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// Secret-like names (`password`, `api_key`, `auth_token`, `creds`), the
 /// callers it inspects (`login`, `b64encode`) and the known token formats.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["pass", "pwd", "secret", "token", "cred", "auth", "key", "login", "b64encode", "akia", "asia", "abia", "acca", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "_live_", "aiza", "-----begin", "eyj", "://"]);

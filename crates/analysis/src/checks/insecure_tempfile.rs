@@ -17,7 +17,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Warning,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// The shared temporary folders, `mktemp` and `gettempdir`.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["/tmp", "/var/tmp", "/dev/shm", "mktemp", "gettempdir"]);
 

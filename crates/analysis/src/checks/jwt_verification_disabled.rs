@@ -17,7 +17,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// The JWT libraries' names and SimpleJWT's token classes.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["jwt", "jose", "jws", "token"]);
 

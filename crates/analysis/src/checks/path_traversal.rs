@@ -17,7 +17,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// An `extractall` in a module that imports `tarfile`, or a path sink together
 /// with an untrusted source ([`super::UNTRUSTED_SOURCE_WORDS`]).
 pub(crate) const TRIGGER: Trigger = Trigger::Either(&Trigger::All(&[&["extractall"], &["tarfile"]]), &Trigger::All(&[PATH_SINK_WORDS, super::UNTRUSTED_SOURCE_WORDS]));

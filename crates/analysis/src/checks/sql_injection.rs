@@ -22,7 +22,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// The sink methods and SQLAlchemy's `text`, which needs an import of `sqlalchemy`.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["execute", "read_sql", "raw", "extra", "sqlalchemy"]);
 

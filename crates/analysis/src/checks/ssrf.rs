@@ -16,7 +16,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// An HTTP client or URL opener together with an untrusted source ([`super::UNTRUSTED_SOURCE_WORDS`]).
 pub(crate) const TRIGGER: Trigger = Trigger::All(&[&["requests", "httpx", "urllib", "aiohttp"], super::UNTRUSTED_SOURCE_WORDS]);
 

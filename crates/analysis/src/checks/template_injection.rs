@@ -18,7 +18,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// The template constructors and Jinja's `from_string`.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["template", "from_string"]);
 

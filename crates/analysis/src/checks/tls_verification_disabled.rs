@@ -18,7 +18,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// `verify=`, `ssl=`, `check_hostname`, `CERT_NONE`, unverified contexts and curl's `SSL_VERIFY*`.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["verify", "ssl", "check_hostname", "cert_none"]);
 

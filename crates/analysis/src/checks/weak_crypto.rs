@@ -16,7 +16,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Warning,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// Weak hash and cipher names, key generators, ECB mode and Django's weak hashers.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["md5", "sha1", "md4", "md2", "des", "arc2", "arc4", "blowfish", "cast", "idea", "seed", "ecb", "generate", "passwordhasher"]);
 

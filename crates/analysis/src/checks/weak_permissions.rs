@@ -17,7 +17,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Warning,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// `chmod` (in calls and in shell commands), `umask`, `mkdir`, `makedirs` and `os.open`.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["chmod", "umask", "mkdir", "makedirs", "open"]);
 

@@ -16,7 +16,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     default_severity: Severity::Error,
 };
 
-/// The words that code this check reports contains (see [`crate::prefilter`]):
+/// The trigger words of this check (see [`crate::prefilter`]):
 /// lxml's `resolve_entities` and SAX's `setFeature`.
 pub(crate) const TRIGGER: Trigger = Trigger::Any(&["resolve_entities", "setfeature"]);
 

@@ -45,6 +45,42 @@ pub(crate) fn kinds() -> &'static Kinds {
     &KINDS
 }
 
+/// Returns whether a node can have statements among its descendants: the
+/// module, blocks, compound statements and their clauses, definitions,
+/// expression statements (whose child may be an assignment), assignments
+/// (`a = b = 1` nests them) and anything with a syntax error inside, where
+/// error recovery may have put statements. Expressions cannot.
+pub(crate) fn may_contain_statements(node: Node<'_>) -> bool {
+    static CONTAINERS: LazyLock<Vec<bool>> = LazyLock::new(|| {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let mut containers = vec![false; language.node_kind_count()];
+        let kinds = [
+            "module", "block", "expression_statement", "assignment", "if_statement", "elif_clause", "else_clause",
+            "for_statement", "while_statement", "try_statement", "except_clause", "except_group_clause",
+            "finally_clause", "with_statement", "function_definition", "class_definition", "decorated_definition",
+            "match_statement", "case_clause", "ERROR",
+        ];
+        for kind in kinds {
+            let id = usize::from(language.id_for_node_kind(kind, true));
+            if let Some(slot) = containers.get_mut(id) {
+                *slot = true;
+            }
+        }
+        containers
+    });
+    node.has_error() || CONTAINERS.get(usize::from(node.kind_id())).copied().unwrap_or(true)
+}
+
+/// Returns whether `text` contains `word`, which must be lowercase ASCII, ignoring ASCII case.
+pub(crate) fn contains_ignoring_ascii_case(text: &str, word: &str) -> bool {
+    let Some(first) = word.bytes().next() else {
+        return true;
+    };
+    let bytes = text.as_bytes();
+    let mut starts = memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes);
+    starts.any(|start| bytes.get(start..start + word.len()).is_some_and(|window| window.eq_ignore_ascii_case(word.as_bytes())))
+}
+
 /// Whether [`walk`] descends into the node it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Walk {

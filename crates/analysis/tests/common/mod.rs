@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use guardian_analysis::{AnalyzeOptions, Date, Document, Finding, FixKind, Policy, analyze_with, apply_edits, catalog, known_checks};
+use guardian_analysis::{
+    AnalyzeOptions, Date, Document, Finding, FixKind, Policy, analyze_with, apply_edits, catalog, known_checks,
+};
 use guardian_policy::{DocumentSource, Origin, load_sources};
 
 /// Returns the date the tests analyze on, so `until=` results do not change over time.
@@ -27,7 +29,11 @@ pub fn policy_from_markdown(markdown: &str) -> Policy {
 pub fn all_checks_policy() -> Policy {
     let mut markdown = String::from("# Test Policy\n\n");
     for check in catalog() {
-        let _ = write!(markdown, "## Section for {}\n\n```guardian\ncheck: {}\n```\n\n", check.name, check.name);
+        let _ = write!(
+            markdown,
+            "## Section for {}\n\n```guardian\ncheck: {}\n```\n\n",
+            check.name, check.name
+        );
     }
     policy_from_markdown(&markdown)
 }
@@ -42,15 +48,36 @@ pub fn analyze_source(source: &str) -> Vec<Finding> {
 /// it, and from the text alone (which parses only when the prefilter says
 /// so). Every test that analyzes code therefore also tests the prefilter.
 pub fn analyze_with_policy(source: &str, policy: &Policy, path: &Path) -> Vec<Finding> {
-    let options = AnalyzeOptions { today: Some(today()), ..AnalyzeOptions::default() };
+    let options = AnalyzeOptions {
+        today: Some(today()),
+        ..AnalyzeOptions::default()
+    };
     let document = Document::new(source.to_owned());
     let findings = analyze_with(&document, path, policy, &options);
 
-    let exhaustive = analyze_with(&document, path, policy, &AnalyzeOptions { exhaustive: true, ..options.clone() });
-    assert_eq!(findings, exhaustive, "the keyword prefilter changed the findings of {}", path.display());
+    let exhaustive = analyze_with(
+        &document,
+        path,
+        policy,
+        &AnalyzeOptions {
+            exhaustive: true,
+            ..options.clone()
+        },
+    );
+    assert_eq!(
+        findings,
+        exhaustive,
+        "the keyword prefilter changed the findings of {}",
+        path.display()
+    );
 
     let from_text = guardian_analysis::analyze_source(source, path, policy, &options);
-    assert_eq!(findings, from_text, "analyzing {} from its text changed the findings", path.display());
+    assert_eq!(
+        findings,
+        from_text,
+        "analyzing {} from its text changed the findings",
+        path.display()
+    );
     findings
 }
 
@@ -79,15 +106,27 @@ pub fn check(source: &str, only: &[&str]) {
             .collect();
         let expected = line.split("# expect:").nth(1).map(str::trim);
         match expected {
-            Some("clean") if !on_line.is_empty() => failures.push(format!("line {}: expected clean, found {on_line:?}\n    {line}", line_number + 1)),
+            Some("clean") if !on_line.is_empty() => failures.push(format!(
+                "line {}: expected clean, found {on_line:?}\n    {line}",
+                line_number + 1
+            )),
             Some("clean") => {}
-            Some(rule) if !on_line.contains(&rule) => failures.push(format!("line {}: expected {rule}, found {on_line:?}\n    {line}", line_number + 1)),
+            Some(rule) if !on_line.contains(&rule) => failures.push(format!(
+                "line {}: expected {rule}, found {on_line:?}\n    {line}",
+                line_number + 1
+            )),
             Some(_) => {}
-            None if !on_line.is_empty() => failures.push(format!("line {}: unexpected {on_line:?}\n    {line}", line_number + 1)),
+            None if !on_line.is_empty() => {
+                failures.push(format!("line {}: unexpected {on_line:?}\n    {line}", line_number + 1))
+            }
             None => {}
         }
     }
-    assert!(failures.is_empty(), "findings do not match the markers:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "findings do not match the markers:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// Renders findings of `rule` with their messages and every rewrite fix
@@ -97,7 +136,11 @@ pub fn render_fixes(source: &str, rule: &str) -> String {
     let mut rendered = String::new();
     for finding in findings.iter().filter(|finding| finding.rule == rule) {
         let line = line_of(source, finding.range.start) + 1;
-        let _ = writeln!(rendered, "{line}: {} [{:?}] {}", finding.rule, finding.severity, finding.message);
+        let _ = writeln!(
+            rendered,
+            "{line}: {} [{:?}] {}",
+            finding.rule, finding.severity, finding.message
+        );
         for fix in finding.fixes.iter().filter(|fix| fix.kind == FixKind::Rewrite) {
             let _ = writeln!(rendered, "--- fix: {}\n{}", fix.title, apply_edits(source, &fix.edits));
         }
@@ -126,7 +169,11 @@ pub fn assert_fixes_resolve(source: &str, rule: &str) {
             .filter(|finding| finding.rule == rule)
             .map(|finding| finding.message)
             .collect();
-        assert!(remaining.is_empty(), "fix `{}` left {rule} findings {remaining:?} in:\n{fixed}", fix.title);
+        assert!(
+            remaining.is_empty(),
+            "fix `{}` left {rule} findings {remaining:?} in:\n{fixed}",
+            fix.title
+        );
     }
 }
 
