@@ -22,6 +22,7 @@
 //! sequences, including the cases above, and compares the two after every
 //! edit.
 
+use crate::semantic::syntax::fields;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -229,11 +230,11 @@ fn top_level_statements<'tree>(root: Node<'tree>, source: &'tree str) -> Vec<Sta
 /// Returns the name a function or class definition binds, looking through decorators.
 fn defined_name<'source>(node: Node<'_>, source: &'source str) -> Option<&'source str> {
     let definition = match node.kind() {
-        "decorated_definition" => node.child_by_field_name("definition")?,
+        "decorated_definition" => node.child_by_field_id(fields().definition)?,
         "function_definition" | "class_definition" => node,
         _ => return None,
     };
-    let name = definition.child_by_field_name("name")?;
+    let name = definition.child_by_field_id(fields().name)?;
     source.get(name.byte_range())
 }
 

@@ -21,7 +21,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::checks::CheckId;
 
@@ -77,8 +77,10 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
     words.sort_unstable();
     words.dedup();
 
+    // A DFA searches fastest; with about a hundred short words it stays small.
     let automaton = AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .match_kind(MatchKind::Standard)
         .build(&words)
         .expect("the trigger words are a small fixed set");

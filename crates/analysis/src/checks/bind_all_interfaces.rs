@@ -1,5 +1,6 @@
 //! `bind-all-interfaces`: a server or socket listening on every interface.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -84,7 +85,7 @@ const LISTENING_CALLS: &[&str] = &[
 ];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let resolved = context.callee(call);

@@ -1,6 +1,7 @@
 //! `code-injection`: non-constant text run as Python (`eval`, `exec`, an
 //! interactive interpreter's `runsource`).
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -72,7 +73,7 @@ const CODE_RUNNERS: &[&str] = &["eval", "exec", "builtins.eval", "builtins.exec"
 const INTERPRETER_METHODS: &[&str] = &["runsource", "runcode"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     if !runs_code(context, call, function) {

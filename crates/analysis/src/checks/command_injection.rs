@@ -1,6 +1,7 @@
 //! `command-injection`: a non-constant command run by a shell (`os.system`,
 //! `subprocess.*(…, shell=True)`, `sh -c`, `getoutput`, `exec_command`).
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -107,7 +108,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         return;
     }
 
-    let function = call.child_by_field_name("function");
+    let function = call.child_by_field_id(fields().function);
     let is_exec_command = function.is_some_and(|function| function.kind() == "attribute")
         && function.and_then(|function| syntax::last_name(function, context.source)) == Some("exec_command");
     if is_exec_command {

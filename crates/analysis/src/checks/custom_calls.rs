@@ -3,6 +3,7 @@
 //! `arguments:`, passes every listed keyword argument with the listed literal
 //! value.
 
+use crate::semantic::syntax::fields;
 use tree_sitter::Node;
 
 use super::{CallsRule, Context, RawFinding};
@@ -14,7 +15,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     let Some(callee) = context.callee(call) else {
         return;
     };
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let arguments = Arguments::of(call, context.source);

@@ -1,6 +1,7 @@
 //! `debug-enabled`: framework debug modes and interactive debuggers turned
 //! on in code that can ship.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -94,7 +95,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     if super::is_test_file(context.path) {
         return;
     }
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let arguments = Arguments::of(call, context.source);
@@ -155,7 +156,7 @@ pub(crate) fn check_assignment(context: &Context<'_>, assignment: Node<'_>, find
     if super::is_test_file(context.path) {
         return;
     }
-    let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right")) else {
+    let (Some(left), Some(right)) = (assignment.child_by_field_id(fields().left), assignment.child_by_field_id(fields().right)) else {
         return;
     };
     if !syntax::is_true(right) {
@@ -166,11 +167,11 @@ pub(crate) fn check_assignment(context: &Context<'_>, assignment: Node<'_>, find
         "identifier" => context.text(left) == "DEBUG" && (in_production_class(context, assignment) || at_settings_module_level(context, assignment)),
         "attribute" => {
             // `self.debug = True` is usually a library's own flag, not a framework's debug mode.
-            let on_self = left.child_by_field_name("object").is_some_and(|object| matches!(context.text(object), "self" | "cls"));
+            let on_self = left.child_by_field_id(fields().object).is_some_and(|object| matches!(context.text(object), "self" | "cls"));
             syntax::last_name(left, context.source) == Some("debug") && !on_self
         }
         "subscript" => {
-            let key = left.child_by_field_name("subscript").and_then(|key| syntax::literal_string(key, context.source));
+            let key = left.child_by_field_id(fields().subscript).and_then(|key| syntax::literal_string(key, context.source));
             key.as_deref() == Some("DEBUG")
         }
         _ => false,
@@ -184,7 +185,7 @@ pub(crate) fn check_assignment(context: &Context<'_>, assignment: Node<'_>, find
 
 fn in_production_class(context: &Context<'_>, assignment: Node<'_>) -> bool {
     let class = syntax::enclosing_definition(assignment, "class_definition");
-    let name = class.and_then(|class| class.child_by_field_name("name")).map(|name| context.text(name));
+    let name = class.and_then(|class| class.child_by_field_id(fields().name)).map(|name| context.text(name));
     name.is_some_and(|name| name.contains("Production") || name.contains("Prod"))
 }
 

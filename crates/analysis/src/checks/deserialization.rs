@@ -1,5 +1,6 @@
 //! `deserialization`: deserializers that can build arbitrary objects.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -100,7 +101,7 @@ const UNSAFE_LOADERS: &[&str] = &[
 const SAFE_YAML_LOADERS: &[&str] = &["SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader", "FullLoader", "CFullLoader"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let Some(callee) = context.callee(call) else {
@@ -169,7 +170,7 @@ fn safe_load_fix(context: &Context<'_>, function: Node<'_>, arguments: &Argument
     if function.kind() != "attribute" {
         return None;
     }
-    let method = function.child_by_field_name("attribute")?;
+    let method = function.child_by_field_id(fields().attribute)?;
     let replacement = if context.text(method) == "load_all" { "safe_load_all" } else { "safe_load" };
 
     let mut edits = vec![Edit { range: method.byte_range(), replacement: replacement.to_owned() }];

@@ -2,6 +2,7 @@
 //! into source code, found by the name they are assigned to or by a known
 //! token format anywhere in a string.
 
+use crate::semantic::syntax::fields;
 use std::sync::LazyLock;
 
 use guardian_policy::{CheckOption, OptionKind, RuleValue, Severity};
@@ -330,13 +331,13 @@ fn named_context(context: &Context<'_>, target: Node<'_>, ancestors: &[Node<'_>]
     let is_field = |field: &str| parent.child_by_field_name(field).is_some_and(|child| child.id() == target.id());
 
     let name = match parent.kind() {
-        "assignment" if is_field("right") => target_name(context, parent.child_by_field_name("left")?)?,
+        "assignment" if is_field("right") => target_name(context, parent.child_by_field_id(fields().left)?)?,
         "keyword_argument" | "default_parameter" | "typed_default_parameter" if is_field("value") => {
-            context.text(parent.child_by_field_name("name")?).to_owned()
+            context.text(parent.child_by_field_id(fields().name)?).to_owned()
         }
         "pair" if is_field("value") => {
             // An identifier key is a run-time value (such as a pygments `Token`), not a name.
-            syntax::literal_string(parent.child_by_field_name("key")?, context.source)?
+            syntax::literal_string(parent.child_by_field_id(fields().key)?, context.source)?
         }
         "comparison_operator" => {
             let mut cursor = parent.walk();
@@ -356,7 +357,7 @@ fn named_context(context: &Context<'_>, target: Node<'_>, ancestors: &[Node<'_>]
 fn target_name(context: &Context<'_>, target: Node<'_>) -> Option<String> {
     match target.kind() {
         "identifier" | "attribute" => syntax::last_name(target, context.source).map(str::to_owned),
-        "subscript" => syntax::literal_string(target.child_by_field_name("subscript")?, context.source),
+        "subscript" => syntax::literal_string(target.child_by_field_id(fields().subscript)?, context.source),
         _ => None,
     }
 }
@@ -377,7 +378,7 @@ fn environment_fallback_name(context: &Context<'_>, call: Node<'_>, target: Node
 
 /// Returns the password of `login(user, "password")` calls (smtplib, ftplib, imaplib).
 fn login_password_name(context: &Context<'_>, call: Node<'_>, target: Node<'_>) -> Option<String> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.child_by_field_id(fields().function)?;
     if syntax::last_name(function, context.source) != Some("login") {
         return None;
     }

@@ -1,6 +1,7 @@
 //! `insecure-random`: the `random` module or numpy's generator producing a
 //! security-sensitive value such as a token, password, code or salt.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -81,7 +82,7 @@ const SENSITIVE_WORDS: &[&str] = &[
 const COUNT_PREFIXES: &[&str] = &["num_", "n_", "count", "max_", "min_"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let Some(callee) = context.callee(call) else {
@@ -115,7 +116,7 @@ fn random_method(callee: &str) -> Option<&str> {
 fn sensitive_name(context: &Context<'_>, call: Node<'_>) -> Option<String> {
     let statement = syntax::enclosing_statement(call);
     let assignment = statement.named_child(0).filter(|child| child.kind() == "assignment");
-    let target = assignment.and_then(|assignment| assignment.child_by_field_name("left")).map(|left| context.text(left).to_lowercase());
+    let target = assignment.and_then(|assignment| assignment.child_by_field_id(fields().left)).map(|left| context.text(left).to_lowercase());
     if let Some(target) = target {
         let is_count = COUNT_PREFIXES.iter().any(|prefix| target.starts_with(prefix));
         if is_count {
@@ -127,7 +128,7 @@ fn sensitive_name(context: &Context<'_>, call: Node<'_>) -> Option<String> {
     }
 
     let function = syntax::enclosing_definition(call, "function_definition")?;
-    let name = context.text(function.child_by_field_name("name")?).to_lowercase();
+    let name = context.text(function.child_by_field_id(fields().name)?).to_lowercase();
     is_sensitive(&name).then_some(name)
 }
 
@@ -140,7 +141,7 @@ fn is_sensitive(name: &str) -> bool {
 /// integer literals -> `secrets.randbelow(…)` over the same range.
 fn secrets_fix(context: &Context<'_>, call: Node<'_>, function: Node<'_>, method: &str) -> Option<Fix> {
     let through_random_module = function.kind() == "attribute"
-        && function.child_by_field_name("object").is_some_and(|object| context.imports.binds(context.text(object), "random"));
+        && function.child_by_field_id(fields().object).is_some_and(|object| context.imports.binds(context.text(object), "random"));
     if !through_random_module {
         return None;
     }

@@ -1,6 +1,7 @@
 //! `insecure-tempfile`: temporary files with racy or predictable names
 //! (`tempfile.mktemp`, fixed paths under `/tmp`, `/var/tmp`, `/dev/shm`).
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -78,7 +79,7 @@ const SHARED_TEMP_DIRECTORIES: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
 const OUTPUT_CALLS: &[&str] = &["print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let callee = context.callee(call).unwrap_or_default();
@@ -111,12 +112,12 @@ pub(crate) fn check_pair(context: &Context<'_>, pair: Node<'_>, findings: &mut V
     if !may_name_shared_path(context) {
         return;
     }
-    let key = pair.child_by_field_name("key").and_then(|key| syntax::literal_string(key, context.source));
+    let key = pair.child_by_field_id(fields().key).and_then(|key| syntax::literal_string(key, context.source));
     let Some(key) = key.map(|key| key.to_lowercase()) else {
         return;
     };
     let names_a_file = ["file", "path", "dir", "location", "name"].iter().any(|word| key.contains(word));
-    let Some(value) = pair.child_by_field_name("value") else {
+    let Some(value) = pair.child_by_field_id(fields().value) else {
         return;
     };
     if !names_a_file {
@@ -150,7 +151,7 @@ fn fixed_temp_path(context: &Context<'_>, node: Node<'_>, depth: u32) -> Option<
             is_shared_temp_path(&leading).then_some(leading)
         }
         "binary_operator" => {
-            let left = node.child_by_field_name("left")?;
+            let left = node.child_by_field_id(fields().left)?;
             let left_is_temp_dir = syntax::unparenthesize(left).kind() == "call"
                 && context.callee(syntax::unparenthesize(left)).as_deref() == Some("tempfile.gettempdir");
             if left_is_temp_dir {
@@ -185,9 +186,9 @@ fn is_shared_temp_path(path: &str) -> bool {
 /// `path = tempfile.mktemp(…)` -> `path_fd, path = tempfile.mkstemp(…)` and `os.close(path_fd)`.
 fn mkstemp_fix(context: &Context<'_>, call: Node<'_>, function: Node<'_>) -> Option<Fix> {
     let is_module_attribute = function.kind() == "attribute"
-        && function.child_by_field_name("object").is_some_and(|object| context.imports.binds(context.text(object), "tempfile"));
+        && function.child_by_field_id(fields().object).is_some_and(|object| context.imports.binds(context.text(object), "tempfile"));
     let assignment = call.parent().filter(|parent| parent.kind() == "assignment")?;
-    let target = assignment.child_by_field_name("left").filter(|left| left.kind() == "identifier")?;
+    let target = assignment.child_by_field_id(fields().left).filter(|left| left.kind() == "identifier")?;
     let statement = assignment.parent().filter(|parent| parent.kind() == "expression_statement")?;
     if !is_module_attribute {
         return None;
@@ -195,7 +196,7 @@ fn mkstemp_fix(context: &Context<'_>, call: Node<'_>, function: Node<'_>) -> Opt
 
     let name = context.text(target);
     let descriptor = format!("{name}_fd");
-    let method = function.child_by_field_name("attribute")?;
+    let method = function.child_by_field_id(fields().attribute)?;
     let indentation = syntax::indentation(context.source, statement.start_byte());
     let mut edits = vec![
         Edit { range: target.byte_range(), replacement: format!("{descriptor}, {name}") },

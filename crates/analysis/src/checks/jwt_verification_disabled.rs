@@ -1,6 +1,7 @@
 //! `jwt-verification-disabled`: a JWT decoded without checking its signature,
 //! or with the `none` algorithm allowed.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -67,7 +68,7 @@ is not reported.
 const SIMPLE_JWT_TOKENS: &[&str] = &["AccessToken", "RefreshToken", "UntypedToken", "SlidingToken"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let method = syntax::last_name(function, context.source);
@@ -117,11 +118,11 @@ fn check_options(context: &Context<'_>, value: Node<'_>, keyword: Node<'_>, find
     let mut cursor = dictionary.walk();
     let pairs: Vec<Node<'_>> = dictionary.named_children(&mut cursor).filter(|child| child.kind() == "pair").collect();
     for pair in pairs {
-        let key = pair.child_by_field_name("key").and_then(|key| syntax::literal_string(key, context.source));
+        let key = pair.child_by_field_id(fields().key).and_then(|key| syntax::literal_string(key, context.source));
         if key.as_deref() != Some("verify_signature") {
             continue;
         }
-        let Some(setting) = pair.child_by_field_name("value") else {
+        let Some(setting) = pair.child_by_field_id(fields().value) else {
             continue;
         };
         if syntax::is_true(context.values.assigned_value(setting)) {
@@ -151,7 +152,7 @@ fn check_algorithms(context: &Context<'_>, algorithms: Node<'_>, findings: &mut 
 
 /// Returns whether `verify=` on this call is about a JWT signature rather than TLS.
 pub(crate) fn is_token_call(context: &Context<'_>, call: Node<'_>) -> bool {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return false;
     };
     let method = syntax::last_name(function, context.source);

@@ -27,6 +27,7 @@ pub(crate) mod weak_crypto;
 pub(crate) mod weak_permissions;
 pub(crate) mod xxe;
 
+use crate::semantic::syntax::fields;
 use std::cell::RefCell;
 use std::ops::Range;
 use std::path::Path;
@@ -256,7 +257,7 @@ impl<'a> Context<'a> {
                 return callee.clone();
             }
         }
-        let callee = self.imports.resolve(call.child_by_field_name("function")?, self.source);
+        let callee = self.imports.resolve(call.child_by_field_id(fields().function)?, self.source);
         *self.last_callee.borrow_mut() = Some((call.id(), callee.clone()));
         callee
     }

@@ -1,6 +1,7 @@
 //! `path-traversal`: a file-system path built from untrusted input without
 //! confinement, and tar extraction without a member filter.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -103,7 +104,7 @@ const PATH_METHODS: &[&str] =
     &["read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rmdir", "touch", "mkdir", "rename", "replace"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let callee = context.callee(call).unwrap_or_default();
@@ -126,7 +127,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     } else if method == "save" && function.kind() == "attribute" {
         arguments.first_or_keyword("dst")
     } else if PATH_METHODS.contains(&method) && function.kind() == "attribute" {
-        function.child_by_field_name("object")
+        function.child_by_field_id(fields().object)
     } else {
         None
     };
@@ -145,7 +146,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
 /// `tar.extractall(dest)` without `filter=`: members named `../x` or absolute paths escape `dest`.
 fn check_extractall(context: &Context<'_>, function: Node<'_>, arguments: &Arguments<'_>, findings: &mut Vec<RawFinding>) {
     let has_filter = arguments.keyword("filter").is_some() || arguments.keyword("members").is_some();
-    let object_text = function.child_by_field_name("object").map(|object| context.text(object).to_lowercase()).unwrap_or_default();
+    let object_text = function.child_by_field_id(fields().object).map(|object| context.text(object).to_lowercase()).unwrap_or_default();
     let is_tar = context.imports.imports_module("tarfile") && !object_text.contains("zip");
     if has_filter || !is_tar {
         return;

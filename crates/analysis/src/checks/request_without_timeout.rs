@@ -1,5 +1,6 @@
 //! `request-without-timeout`: an HTTP client call that can wait forever.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::{CheckOption, OptionKind, RuleValue, Severity};
 use tree_sitter::Node;
 
@@ -103,7 +104,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     if super::is_test_file(context.path) {
         return;
     }
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let Some(client) = client_of(context, call, function) else {
@@ -173,7 +174,7 @@ fn client_of(context: &Context<'_>, call: Node<'_>, function: Node<'_>) -> Optio
     if !REQUEST_METHODS.contains(&method) {
         return None;
     }
-    let object = function.child_by_field_name("object")?;
+    let object = function.child_by_field_id(fields().object)?;
     is_requests_session(context, object).then_some(Client::Requests)
 }
 
@@ -185,7 +186,7 @@ fn shadowed_root(context: &Context<'_>, function: Node<'_>) -> bool {
     }
     let mut root = syntax::unparenthesize(function);
     while root.kind() == "attribute" {
-        let Some(object) = root.child_by_field_name("object") else {
+        let Some(object) = root.child_by_field_id(fields().object) else {
             return false;
         };
         root = syntax::unparenthesize(object);
@@ -219,7 +220,7 @@ fn with_binding<'tree>(context: &Context<'_>, identifier: Node<'tree>) -> Option
             syntax::walk(node, |inner| match inner.kind() {
                 "block" => syntax::Walk::SkipChildren,
                 "as_pattern" => {
-                    let alias = inner.child_by_field_name("alias").map(|alias| context.text(alias).trim());
+                    let alias = inner.child_by_field_id(fields().alias).map(|alias| context.text(alias).trim());
                     if alias == Some(name) {
                         found = inner.named_child(0);
                     }
@@ -249,7 +250,7 @@ fn timeout_seconds(context: &Context<'_>) -> String {
 
 /// Inserts `timeout=<seconds>` before the closing parenthesis of the call.
 fn add_timeout_fix(call: Node<'_>, seconds: &str) -> Option<Fix> {
-    let list = call.child_by_field_name("arguments").filter(|list| list.kind() == "argument_list")?;
+    let list = call.child_by_field_id(fields().arguments).filter(|list| list.kind() == "argument_list")?;
     let close = list.child(list.child_count().checked_sub(1)?).filter(|close| close.kind() == ")")?;
 
     let mut cursor = list.walk();

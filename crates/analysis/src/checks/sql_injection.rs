@@ -1,6 +1,7 @@
 //! `sql-injection`: a SQL statement built by formatting or concatenation with
 //! a non-constant value and passed to a database API.
 
+use crate::semantic::syntax::fields;
 use std::sync::LazyLock;
 
 use guardian_policy::Severity;
@@ -176,7 +177,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
 
 /// Django's `QuerySet.extra(where=[…])` takes raw SQL fragments.
 fn check_django_extra(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function").filter(|function| function.kind() == "attribute") else {
+    let Some(function) = call.child_by_field_id(fields().function).filter(|function| function.kind() == "attribute") else {
         return;
     };
     if syntax::last_name(function, context.source) != Some("extra") {
@@ -217,7 +218,7 @@ fn check_query_variable(
 
     let mut built = construction(context, value).map(|construction| (construction, assignment));
     for augmented_assignment in &augmented {
-        let right = augmented_assignment.child_by_field_name("right");
+        let right = augmented_assignment.child_by_field_id(fields().right);
         let appends_value = right.is_some_and(|right| !is_sql_constant(context, right));
         if appends_value && built.is_none() {
             built = Some((Construction::Concatenation, *augmented_assignment));
@@ -227,7 +228,7 @@ fn check_query_variable(
         return;
     };
     let sql_text_present = looks_like_sql(context, value)
-        || augmented.iter().any(|augmented| augmented.child_by_field_name("right").is_some_and(|right| looks_like_sql(context, right)));
+        || augmented.iter().any(|augmented| augmented.child_by_field_id(fields().right).is_some_and(|right| looks_like_sql(context, right)));
     if !sql_text_present {
         return;
     }
@@ -248,7 +249,7 @@ fn check_query_variable(
 
 /// Returns the sink's display name if `call` sends SQL to a database.
 fn sink_name(context: &Context<'_>, call: Node<'_>) -> Option<String> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.child_by_field_id(fields().function)?;
     let method = syntax::last_name(function, context.source)?;
     if SINK_METHODS.contains(&method) && (function.kind() == "attribute" || context.imports.is_imported_root(function, context.source)) {
         return Some(method.to_owned());
@@ -279,9 +280,9 @@ fn construction(context: &Context<'_>, expression: Node<'_>) -> Option<Construct
             dynamic.then_some(Construction::FString)
         }
         "binary_operator" => {
-            let operator = expression.child_by_field_name("operator").map(|operator| context.text(operator));
-            let left = expression.child_by_field_name("left")?;
-            let right = expression.child_by_field_name("right")?;
+            let operator = expression.child_by_field_id(fields().operator).map(|operator| context.text(operator));
+            let left = expression.child_by_field_id(fields().left)?;
+            let right = expression.child_by_field_id(fields().right)?;
             match operator {
                 Some("%") if is_string_like(left) && !is_sql_constant(context, right) => Some(Construction::PercentFormat),
                 Some("+") => {
@@ -294,13 +295,13 @@ fn construction(context: &Context<'_>, expression: Node<'_>) -> Option<Construct
             }
         }
         "call" => {
-            let function = expression.child_by_field_name("function")?;
+            let function = expression.child_by_field_id(fields().function)?;
             let is_format = function.kind() == "attribute"
                 && syntax::last_name(function, context.source) == Some("format")
-                && function.child_by_field_name("object").is_some_and(is_string_like);
+                && function.child_by_field_id(fields().object).is_some_and(is_string_like);
             let arguments = Arguments::of(expression, context.source);
             let has_dynamic = arguments.all.iter().any(|argument| {
-                let value = if argument.kind() == "keyword_argument" { argument.child_by_field_name("value") } else { Some(*argument) };
+                let value = if argument.kind() == "keyword_argument" { argument.child_by_field_id(fields().value) } else { Some(*argument) };
                 value.is_none_or(|value| !is_sql_constant(context, value))
             });
             (is_format && has_dynamic).then_some(Construction::FormatMethod)
@@ -324,7 +325,7 @@ fn is_sql_constant(context: &Context<'_>, expression: Node<'_>) -> bool {
 fn is_constant_like_operand(context: &Context<'_>, operand: Node<'_>) -> bool {
     match operand.kind() {
         "call" => {
-            let Some(function) = operand.child_by_field_name("function") else {
+            let Some(function) = operand.child_by_field_id(fields().function) else {
                 return false;
             };
             let name = syntax::last_name(function, context.source);
@@ -439,7 +440,7 @@ fn split_query<'tree>(context: &Context<'_>, query: Node<'tree>) -> Option<Query
     match query.kind() {
         "string" => split_fstring(context, query),
         "binary_operator" => {
-            let operator = context.text(query.child_by_field_name("operator")?);
+            let operator = context.text(query.child_by_field_id(fields().operator)?);
             match operator {
                 "+" => split_concatenation(context, query),
                 "%" => split_percent_format(context, query),
@@ -454,8 +455,8 @@ fn split_query<'tree>(context: &Context<'_>, query: Node<'tree>) -> Option<Query
 /// Splits `"… {} … {name} …".format(a, name=b)`; `None` for format
 /// specifications, conversions or fields that are not plain positions or names.
 fn split_format_method<'tree>(context: &Context<'_>, call: Node<'tree>) -> Option<QueryParts<'tree>> {
-    let function = call.child_by_field_name("function")?;
-    let template = syntax::unparenthesize(function.child_by_field_name("object")?);
+    let function = call.child_by_field_id(fields().function)?;
+    let template = syntax::unparenthesize(function.child_by_field_id(fields().object)?);
     if template.kind() != "string" || syntax::has_interpolation(template) {
         return None;
     }
@@ -588,8 +589,8 @@ fn split_concatenation<'tree>(context: &Context<'_>, expression: Node<'tree>) ->
 }
 
 fn split_percent_format<'tree>(context: &Context<'_>, expression: Node<'tree>) -> Option<QueryParts<'tree>> {
-    let template = syntax::unparenthesize(expression.child_by_field_name("left")?);
-    let right = syntax::unparenthesize(expression.child_by_field_name("right")?);
+    let template = syntax::unparenthesize(expression.child_by_field_id(fields().left)?);
+    let right = syntax::unparenthesize(expression.child_by_field_id(fields().right)?);
     if template.kind() != "string" || syntax::has_interpolation(template) {
         return None;
     }
@@ -776,7 +777,7 @@ fn bind_text_parameters(context: &Context<'_>, text_call: Node<'_>, text_argumen
 fn enclosing_execute<'tree>(context: &Context<'_>, text_call: Node<'tree>) -> Option<Node<'tree>> {
     let list = text_call.parent().filter(|parent| parent.kind() == "argument_list")?;
     let execute = list.parent().filter(|parent| parent.kind() == "call")?;
-    let function = execute.child_by_field_name("function").filter(|function| function.kind() == "attribute")?;
+    let function = execute.child_by_field_id(fields().function).filter(|function| function.kind() == "attribute")?;
     if syntax::last_name(function, context.source) != Some("execute") {
         return None;
     }

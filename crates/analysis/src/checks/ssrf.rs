@@ -1,5 +1,6 @@
 //! `ssrf`: an outbound request whose URL comes from untrusted input.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -78,7 +79,7 @@ const URL_OPENERS: &[&str] = &["urllib.request.urlopen", "urllib.request.Request
 const REQUEST_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "urlopen"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let Some(method) = sending_method(context, call, function) else {
@@ -114,7 +115,7 @@ fn sending_method<'a>(context: &Context<'a>, call: Node<'_>, function: Node<'_>)
     if function.kind() != "attribute" || !REQUEST_METHODS.contains(&method) {
         return None;
     }
-    let object = context.values.assigned_value(function.child_by_field_name("object")?);
+    let object = context.values.assigned_value(function.child_by_field_id(fields().object)?);
     let made_by_client = object.kind() == "call"
         && context.callee(object).is_some_and(|callee| CLIENT_MODULES.iter().any(|module| callee.starts_with(module)));
     made_by_client.then_some(method)

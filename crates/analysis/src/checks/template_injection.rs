@@ -1,6 +1,7 @@
 //! `template-injection`: a server-side template engine given a non-constant
 //! template source.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -83,14 +84,14 @@ const TEMPLATE_CONSTRUCTORS: &[&str] = &[
 ];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let callee = context.callee(call).unwrap_or_default();
     let is_constructor = TEMPLATE_CONSTRUCTORS.contains(&callee.as_str());
     // `from_string` is Jinja's `Environment.from_string` only in modules that
     // import jinja2, and never a class's own `cls.from_string` constructor.
-    let receiver = function.child_by_field_name("object").map(|object| context.text(object));
+    let receiver = function.child_by_field_id(fields().object).map(|object| context.text(object));
     let is_from_string = function.kind() == "attribute"
         && syntax::last_name(function, context.source) == Some("from_string")
         && context.imports.imports_module("jinja2")

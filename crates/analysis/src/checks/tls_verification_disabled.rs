@@ -1,6 +1,7 @@
 //! `tls-verification-disabled`: TLS clients that skip certificate or
 //! hostname verification.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -108,7 +109,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
 
 /// `from ssl import _create_unverified_context; _create_unverified_context()`.
 fn check_unverified_context_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function").filter(|function| function.kind() == "identifier") else {
+    let Some(function) = call.child_by_field_id(fields().function).filter(|function| function.kind() == "identifier") else {
         return;
     };
     if context.callee(call).as_deref() == Some("ssl._create_unverified_context") {
@@ -117,7 +118,7 @@ fn check_unverified_context_call(context: &Context<'_>, call: Node<'_>, findings
 }
 
 fn check_curl_option(context: &Context<'_>, call: Node<'_>, arguments: &Arguments<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     if syntax::last_name(function, context.source) != Some("setopt") {
@@ -137,7 +138,7 @@ fn check_curl_option(context: &Context<'_>, call: Node<'_>, arguments: &Argument
 
 /// `context.check_hostname = False` and `session.verify = False`.
 pub(crate) fn check_assignment(context: &Context<'_>, assignment: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right")) else {
+    let (Some(left), Some(right)) = (assignment.child_by_field_id(fields().left), assignment.child_by_field_id(fields().right)) else {
         return;
     };
     if left.kind() != "attribute" || !syntax::is_false(right) {

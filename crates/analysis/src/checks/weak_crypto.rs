@@ -1,5 +1,6 @@
 //! `weak-crypto`: broken or weak hashes, ciphers, modes and key sizes.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -112,7 +113,7 @@ const MIN_KEY_BITS: u64 = 2048;
 const WEAK_DJANGO_HASHERS: &[&str] = &["MD5PasswordHasher", "SHA1PasswordHasher", "UnsaltedMD5PasswordHasher", "UnsaltedSHA1PasswordHasher"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let Some(callee) = context.callee(call) else {
@@ -132,7 +133,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
         let message = format!(
             "weak hash: {display_name} is broken for security use; use SHA-256 or stronger, or a password hash for passwords"
         );
-        let call_arguments = call.child_by_field_name("arguments");
+        let call_arguments = call.child_by_field_id(fields().arguments);
         let may_be_non_security = !hashes_secret_material(context, call);
         let not_for_security_fix = call_arguments.filter(|_| may_be_non_security).and_then(not_for_security_fix);
         let fixes = sha256_fix(context, function, &callee, &arguments).into_iter().chain(not_for_security_fix).collect();
@@ -190,7 +191,7 @@ pub(crate) fn check_attribute(context: &Context<'_>, attribute: Node<'_>, findin
         return;
     }
     let stored_in_variable = attribute.parent().is_some_and(|parent| {
-        parent.kind() == "assignment" && parent.child_by_field_name("left").is_some_and(|left| left.kind() == "identifier")
+        parent.kind() == "assignment" && parent.child_by_field_id(fields().left).is_some_and(|left| left.kind() == "identifier")
     });
     if !stored_in_variable {
         findings.push(ecb_finding(attribute.byte_range()));
@@ -233,7 +234,7 @@ fn sha256_fix(context: &Context<'_>, function: Node<'_>, callee: &str, arguments
         if function.kind() != "attribute" {
             return None;
         }
-        let name = function.child_by_field_name("attribute")?;
+        let name = function.child_by_field_id(fields().attribute)?;
         Edit { range: name.byte_range(), replacement: "sha256".to_owned() }
     };
     Some(Fix { title: "Use SHA-256 (stored digests must be recomputed)".to_owned(), kind: FixKind::Rewrite, edits: vec![edit] })
@@ -243,9 +244,9 @@ fn sha256_fix(context: &Context<'_>, function: Node<'_>, callee: &str, arguments
 /// password, secret, token or signature, where a non-security digest is implausible.
 fn hashes_secret_material(context: &Context<'_>, call: Node<'_>) -> bool {
     let function_name = syntax::enclosing_definition(call, "function_definition")
-        .and_then(|function| function.child_by_field_name("name"))
+        .and_then(|function| function.child_by_field_id(fields().name))
         .map_or("", |name| context.text(name));
-    let arguments = call.child_by_field_name("arguments").map_or("", |list| context.text(list));
+    let arguments = call.child_by_field_id(fields().arguments).map_or("", |list| context.text(list));
     let haystack = format!("{function_name} {arguments}").to_lowercase();
     ["password", "passwd", "secret", "token", "sign", "credential"].iter().any(|word| haystack.contains(word))
 }
@@ -259,12 +260,12 @@ const NON_SECURITY_DIGEST_WORDS: &[&str] = &["cache_key", "cachekey", "etag", "f
 /// hashed value is not named for secret material.
 fn names_a_non_security_digest(context: &Context<'_>, call: Node<'_>) -> bool {
     let function_name = syntax::enclosing_definition(call, "function_definition")
-        .and_then(|function| function.child_by_field_name("name"))
+        .and_then(|function| function.child_by_field_id(fields().name))
         .map_or("", |name| context.text(name));
     let assignment_target = syntax::enclosing_statement(call)
         .named_child(0)
         .filter(|expression| expression.kind() == "assignment")
-        .and_then(|assignment| assignment.child_by_field_name("left"))
+        .and_then(|assignment| assignment.child_by_field_id(fields().left))
         .map_or("", |target| context.text(target));
 
     let names = format!("{function_name} {assignment_target}").to_lowercase();

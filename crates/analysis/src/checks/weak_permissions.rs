@@ -1,6 +1,7 @@
 //! `weak-permissions`: files or directories made world-writable, private
 //! keys made world-readable, or a umask that lets new files be world-writable.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -90,7 +91,7 @@ const STAT_BITS: &[(&str, u32)] = &[
 const KEY_WORDS: &[&str] = &["key", "pem", "id_rsa", "id_ed25519", "private"];
 
 pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut Vec<RawFinding>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(fields().function) else {
         return;
     };
     let callee = context.callee(call).unwrap_or_default();
@@ -124,7 +125,7 @@ fn mode_and_path<'tree>(callee: &str, method: &str, call: Node<'tree>, arguments
         }
         "os.open" => Some((arguments.keyword("mode").or_else(|| positional(2))?, positional(0))),
         _ if matches!(method, "chmod" | "lchmod") => {
-            let object = call.child_by_field_name("function").and_then(|function| function.child_by_field_name("object"));
+            let object = call.child_by_field_id(fields().function).and_then(|function| function.child_by_field_id(fields().object));
             Some((arguments.keyword("mode").or_else(|| positional(0))?, object))
         }
         _ if method == "mkdir" => Some((arguments.keyword("mode")?, None)),
@@ -223,12 +224,12 @@ fn mode_bits(context: &Context<'_>, node: Node<'_>, depth: u32) -> Option<u32> {
             (value.id() != node.id()).then(|| mode_bits(context, value, depth + 1)).flatten()
         }
         "binary_operator" => {
-            let operator = node.child_by_field_name("operator").map(|operator| context.text(operator));
+            let operator = node.child_by_field_id(fields().operator).map(|operator| context.text(operator));
             if !matches!(operator, Some("|" | "+")) {
                 return None;
             }
-            let left = node.child_by_field_name("left").and_then(|left| mode_bits(context, left, depth + 1));
-            let right = node.child_by_field_name("right").and_then(|right| mode_bits(context, right, depth + 1));
+            let left = node.child_by_field_id(fields().left).and_then(|left| mode_bits(context, left, depth + 1));
+            let right = node.child_by_field_id(fields().right).and_then(|right| mode_bits(context, right, depth + 1));
             match (left, right) {
                 (None, None) => None,
                 (left, right) => Some(left.unwrap_or(0) | right.unwrap_or(0)),

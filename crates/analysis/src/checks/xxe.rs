@@ -1,5 +1,6 @@
 //! `xxe`: an XML parser configured to resolve external entities.
 
+use crate::semantic::syntax::fields;
 use guardian_policy::Severity;
 use tree_sitter::Node;
 
@@ -91,7 +92,7 @@ pub(crate) fn check_call(context: &Context<'_>, call: Node<'_>, findings: &mut V
     }
 
     let is_set_feature = call
-        .child_by_field_name("function")
+        .child_by_field_id(fields().function)
         .filter(|function| function.kind() == "attribute")
         .and_then(|function| syntax::last_name(function, context.source))
         == Some("setFeature");

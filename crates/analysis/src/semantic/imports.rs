@@ -2,6 +2,7 @@
 //! and `from … import` to fully qualified names, so a call through an alias
 //! (`db.connect` after `import sqlite3 as db`) resolves to `sqlite3.connect`.
 
+use crate::semantic::syntax::fields;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -50,7 +51,7 @@ impl ImportMap {
                     self.modules.push(module);
                 }
                 "aliased_import" => {
-                    let (Some(module), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
+                    let (Some(module), Some(alias)) = (name.child_by_field_id(fields().name), name.child_by_field_id(fields().alias))
                     else {
                         continue;
                     };
@@ -64,7 +65,7 @@ impl ImportMap {
     }
 
     fn record_from_import(&mut self, statement: Node<'_>, source: &str) {
-        let Some(module) = statement.child_by_field_name("module_name") else {
+        let Some(module) = statement.child_by_field_id(fields().module_name) else {
             return;
         };
         let module = text(module, source).to_owned();
@@ -75,7 +76,7 @@ impl ImportMap {
             let (imported, local) = match name.kind() {
                 "dotted_name" => (text(name, source), text(name, source)),
                 "aliased_import" => {
-                    let (Some(imported), Some(alias)) = (name.child_by_field_name("name"), name.child_by_field_name("alias"))
+                    let (Some(imported), Some(alias)) = (name.child_by_field_id(fields().name), name.child_by_field_id(fields().alias))
                     else {
                         continue;
                     };
@@ -101,8 +102,8 @@ impl ImportMap {
                 Some(self.bindings.get(name).cloned().unwrap_or_else(|| name.to_owned()))
             }
             "attribute" => {
-                let object = self.resolve(node.child_by_field_name("object")?, source)?;
-                let attribute = text(node.child_by_field_name("attribute")?, source);
+                let object = self.resolve(node.child_by_field_id(fields().object)?, source)?;
+                let attribute = text(node.child_by_field_id(fields().attribute)?, source);
                 Some(format!("{object}.{attribute}"))
             }
             _ => None,
@@ -113,7 +114,7 @@ impl ImportMap {
     pub fn is_imported_root(&self, node: Node<'_>, source: &str) -> bool {
         let mut root = syntax::unparenthesize(node);
         while root.kind() == "attribute" {
-            match root.child_by_field_name("object") {
+            match root.child_by_field_id(fields().object) {
                 Some(object) => root = syntax::unparenthesize(object),
                 None => return false,
             }
@@ -152,7 +153,7 @@ mod tests {
         syntax::walk(tree.root_node(), |node| {
             imports.record(node, source);
             if node.kind() == "call" {
-                last_call = node.child_by_field_name("function");
+                last_call = node.child_by_field_id(fields().function);
                 return syntax::Walk::SkipChildren;
             }
             syntax::Walk::Descend

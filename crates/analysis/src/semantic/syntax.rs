@@ -81,6 +81,66 @@ pub(crate) fn contains_ignoring_ascii_case(text: &str, word: &str) -> bool {
     starts.any(|start| bytes.get(start..start + word.len()).is_some_and(|window| window.eq_ignore_ascii_case(word.as_bytes())))
 }
 
+/// The numeric ids of the field names the checks read, so a child lookup
+/// does not search the grammar's field names by string.
+pub(crate) struct Fields {
+    pub function: u16,
+    pub object: u16,
+    pub left: u16,
+    pub right: u16,
+    pub name: u16,
+    pub value: u16,
+    pub attribute: u16,
+    pub arguments: u16,
+    pub operator: u16,
+    pub key: u16,
+    pub alias: u16,
+    pub subscript: u16,
+    pub parameters: u16,
+    pub expression: u16,
+    pub definition: u16,
+    pub body: u16,
+    pub type_conversion: u16,
+    pub type_: u16,
+    pub module_name: u16,
+    pub format_specifier: u16,
+    pub consequence: u16,
+    pub condition: u16,
+}
+
+/// Returns the field ids of tree-sitter-python's grammar.
+pub(crate) fn fields() -> &'static Fields {
+    static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let id = |name: &str| language.field_id_for_name(name).map_or(0, std::num::NonZeroU16::get);
+        Fields {
+            function: id("function"),
+            object: id("object"),
+            left: id("left"),
+            right: id("right"),
+            name: id("name"),
+            value: id("value"),
+            attribute: id("attribute"),
+            arguments: id("arguments"),
+            operator: id("operator"),
+            key: id("key"),
+            alias: id("alias"),
+            subscript: id("subscript"),
+            parameters: id("parameters"),
+            expression: id("expression"),
+            definition: id("definition"),
+            body: id("body"),
+            type_conversion: id("type_conversion"),
+            type_: id("type"),
+            module_name: id("module_name"),
+            format_specifier: id("format_specifier"),
+            consequence: id("consequence"),
+            condition: id("condition"),
+        }
+    });
+    &FIELDS
+}
+
 /// Whether [`walk`] descends into the node it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Walk {
@@ -190,12 +250,12 @@ pub(crate) fn plus_operands<'tree>(expression: Node<'tree>, source: &str) -> Vec
     while let Some(node) = pending.pop() {
         let node = unparenthesize(node);
         let is_plus = node.kind() == "binary_operator"
-            && node.child_by_field_name("operator").is_some_and(|operator| text(operator, source) == "+");
+            && node.child_by_field_id(fields().operator).is_some_and(|operator| text(operator, source) == "+");
         if !is_plus {
             operands.push(node);
             continue;
         }
-        if let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) {
+        if let (Some(left), Some(right)) = (node.child_by_field_id(fields().left), node.child_by_field_id(fields().right)) {
             pending.push(right);
             pending.push(left);
         }
@@ -229,12 +289,12 @@ pub(crate) fn string_segments<'source, 'tree>(
             continue;
         }
         let has_modifiers =
-            child.child_by_field_name("format_specifier").is_some() || child.child_by_field_name("type_conversion").is_some();
+            child.child_by_field_id(fields().format_specifier).is_some() || child.child_by_field_id(fields().type_conversion).is_some();
         if has_modifiers {
             return None;
         }
         segments.push(StringSegment::Text(source.get(position..child.start_byte())?));
-        segments.push(StringSegment::Interpolation(child.child_by_field_name("expression")?));
+        segments.push(StringSegment::Interpolation(child.child_by_field_id(fields().expression)?));
         position = child.end_byte();
     }
     segments.push(StringSegment::Text(source.get(position..body_end)?));
@@ -332,7 +392,7 @@ pub(crate) struct Arguments<'tree> {
 impl<'tree> Arguments<'tree> {
     pub fn of(call: Node<'tree>, source: &str) -> Self {
         let mut arguments = Self { positional: Vec::new(), keywords: Vec::new(), all: Vec::new() };
-        let Some(list) = call.child_by_field_name("arguments") else {
+        let Some(list) = call.child_by_field_id(fields().arguments) else {
             return arguments;
         };
         if list.kind() != "argument_list" {
@@ -344,8 +404,8 @@ impl<'tree> Arguments<'tree> {
             match argument.kind() {
                 "comment" => continue,
                 "keyword_argument" => {
-                    let name = argument.child_by_field_name("name").map(|name| text(name, source).to_owned());
-                    if let (Some(name), Some(value)) = (name, argument.child_by_field_name("value")) {
+                    let name = argument.child_by_field_id(fields().name).map(|name| text(name, source).to_owned());
+                    if let (Some(name), Some(value)) = (name, argument.child_by_field_id(fields().value)) {
                         arguments.keywords.push((name, value, argument));
                     }
                 }
@@ -390,7 +450,7 @@ pub(crate) fn is_false(node: Node<'_>) -> bool {
 pub(crate) fn last_name<'source>(node: Node<'_>, source: &'source str) -> Option<&'source str> {
     match node.kind() {
         "identifier" => Some(text(node, source)),
-        "attribute" => node.child_by_field_name("attribute").map(|name| text(name, source)),
+        "attribute" => node.child_by_field_id(fields().attribute).map(|name| text(name, source)),
         _ => None,
     }
 }
@@ -453,6 +513,13 @@ pub(crate) fn indentation(source: &str, offset: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_ids_exist_in_the_grammar() {
+        let fields = fields();
+        let all = [fields.function, fields.object, fields.left, fields.right, fields.name, fields.value, fields.attribute, fields.arguments, fields.operator, fields.key, fields.alias, fields.subscript, fields.parameters, fields.expression, fields.definition, fields.body, fields.type_conversion, fields.type_, fields.module_name, fields.format_specifier, fields.consequence, fields.condition];
+        assert!(all.iter().all(|id| *id != 0), "a field name is missing from the grammar");
+    }
 
     #[test]
     fn kind_ids_exist_in_the_grammar() {

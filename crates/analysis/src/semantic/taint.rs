@@ -11,6 +11,7 @@
 //! `secure_filename`, and a guard before the use that leaves the function
 //! (`if name not in ALLOWED: return …`, `if not path.startswith(root): abort(…)`).
 
+use crate::semantic::syntax::fields;
 use tree_sitter::Node;
 
 use super::syntax::{self, text};
@@ -71,12 +72,12 @@ impl<'a> Values<'a> {
                 if text(node, self.source) == "sys.argv" {
                     return Some(describe(node, "`sys.argv`"));
                 }
-                self.taint_at(node.child_by_field_name("object")?, next)
+                self.taint_at(node.child_by_field_id(fields().object)?, next)
             }
             "call" => self.call_taint(node, next),
             // A lookup returns what the container stores, so an untrusted key
             // only selects among the container's values.
-            "subscript" => self.taint_at(node.child_by_field_name("value")?, next),
+            "subscript" => self.taint_at(node.child_by_field_id(fields().value)?, next),
             "string" => super::values::interpolations(node).into_iter().find_map(|inner| self.taint_at(inner, next)),
             "comparison_operator" | "not_operator" | "integer" | "float" | "true" | "false" | "none" => None,
             "lambda" | "function_definition" | "class_definition" => None,
@@ -103,7 +104,7 @@ impl<'a> Values<'a> {
                 from_value.or_else(|| {
                     augmented
                         .iter()
-                        .filter_map(|assignment| assignment.child_by_field_name("right"))
+                        .filter_map(|assignment| assignment.child_by_field_id(fields().right))
                         .find_map(|right| self.taint_at(right, depth))
                 })
             }
@@ -113,7 +114,7 @@ impl<'a> Values<'a> {
     }
 
     fn call_taint(&self, call: Node<'a>, depth: u32) -> Option<TaintSource<'a>> {
-        let function = call.child_by_field_name("function")?;
+        let function = call.child_by_field_id(fields().function)?;
         let function = syntax::unparenthesize(function);
         let function_text = text(function, self.source);
         if SANITIZERS.contains(&function_text) {
@@ -131,7 +132,7 @@ impl<'a> Values<'a> {
             if let Some(source) = self.request_source(function) {
                 return Some(source);
             }
-            let object_taint = function.child_by_field_name("object").and_then(|object| self.taint_at(object, depth));
+            let object_taint = function.child_by_field_id(fields().object).and_then(|object| self.taint_at(object, depth));
             if object_taint.is_some() {
                 return object_taint;
             }
@@ -145,14 +146,14 @@ impl<'a> Values<'a> {
                 return Some(source);
             }
         }
-        let arguments = call.child_by_field_name("arguments")?;
+        let arguments = call.child_by_field_id(fields().arguments)?;
         self.taint_at(arguments, depth)
     }
 
     /// Follows a call to a function defined at module level in this file to its `return` values.
     fn helper_return_taint(&self, name: &str, depth: u32) -> Option<TaintSource<'a>> {
         let definition = module_function(self.root, name, self.source)?;
-        let body = definition.child_by_field_name("body")?;
+        let body = definition.child_by_field_id(fields().body)?;
         let mut returned = Vec::new();
         syntax::walk(body, |node| match node.kind() {
             "function_definition" | "class_definition" | "lambda" => syntax::Walk::SkipChildren,
@@ -173,9 +174,9 @@ impl<'a> Values<'a> {
         let mut request_attribute = None;
         loop {
             let inner = match current.kind() {
-                "attribute" => current.child_by_field_name("object"),
-                "subscript" => current.child_by_field_name("value"),
-                "call" => current.child_by_field_name("function"),
+                "attribute" => current.child_by_field_id(fields().object),
+                "subscript" => current.child_by_field_id(fields().value),
+                "call" => current.child_by_field_id(fields().function),
                 _ => None,
             };
             let Some(inner) = inner.map(syntax::unparenthesize) else {
@@ -221,7 +222,7 @@ fn route_parameter<'tree>(identifier: Node<'tree>, name: &str, source: &str) -> 
 
 /// Returns false for parameters annotated with a numeric type or filled by `Depends(…)`.
 fn parameter_may_carry_text(function: Node<'_>, name: &str, source: &str) -> bool {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
+    let Some(parameters) = function.child_by_field_id(fields().parameters) else {
         return false;
     };
     let mut cursor = parameters.walk();
@@ -229,7 +230,7 @@ fn parameter_may_carry_text(function: Node<'_>, name: &str, source: &str) -> boo
     let Some(parameter) = all.into_iter().find(|parameter| {
         let identifier = match parameter.kind() {
             "identifier" => Some(*parameter),
-            "default_parameter" | "typed_default_parameter" => parameter.child_by_field_name("name"),
+            "default_parameter" | "typed_default_parameter" => parameter.child_by_field_id(fields().name),
             "typed_parameter" => parameter.named_child(0),
             _ => None,
         };
@@ -238,8 +239,8 @@ fn parameter_may_carry_text(function: Node<'_>, name: &str, source: &str) -> boo
         return false;
     };
 
-    let annotation = parameter.child_by_field_name("type").map(|annotation| text(annotation, source).trim()).unwrap_or("");
-    let default = parameter.child_by_field_name("value").map(|value| text(value, source)).unwrap_or("");
+    let annotation = parameter.child_by_field_id(fields().type_).map(|annotation| text(annotation, source).trim()).unwrap_or("");
+    let default = parameter.child_by_field_id(fields().value).map(|value| text(value, source)).unwrap_or("");
     let numeric = matches!(annotation, "int" | "float" | "bool" | "UUID" | "uuid.UUID" | "Decimal" | "date" | "datetime");
     let injected = default.contains("Depends(") || matches!(annotation, "Request" | "Session" | "BackgroundTasks");
     !numeric && !injected
@@ -270,7 +271,7 @@ fn is_guarded(use_node: Node<'_>, name: &str, source: &str) -> bool {
     let Some(function) = syntax::enclosing_definition(use_node, "function_definition") else {
         return false;
     };
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.child_by_field_id(fields().body) else {
         return false;
     };
 
@@ -282,8 +283,8 @@ fn is_guarded(use_node: Node<'_>, name: &str, source: &str) -> bool {
         if node.kind() != "if_statement" {
             return syntax::Walk::Descend;
         }
-        let condition = node.child_by_field_name("condition").map(|condition| text(condition, source)).unwrap_or("");
-        let consequence = node.child_by_field_name("consequence");
+        let condition = node.child_by_field_id(fields().condition).map(|condition| text(condition, source)).unwrap_or("");
+        let consequence = node.child_by_field_id(fields().consequence);
         let mentions_name = condition.split(|character: char| !character.is_alphanumeric() && character != '_').any(|word| word == name);
         let tests_confinement = condition.contains(" not in ")
             || (condition.trim_start().starts_with("not ")
@@ -314,10 +315,10 @@ fn module_function<'tree>(root: Node<'tree>, name: &str, source: &str) -> Option
     statements.into_iter().find_map(|statement| {
         let definition = match statement.kind() {
             "function_definition" => statement,
-            "decorated_definition" => statement.child_by_field_name("definition")?,
+            "decorated_definition" => statement.child_by_field_id(fields().definition)?,
             _ => return None,
         };
-        let definition_name = definition.child_by_field_name("name")?;
+        let definition_name = definition.child_by_field_id(fields().name)?;
         (text(definition_name, source) == name).then_some(definition)
     })
 }

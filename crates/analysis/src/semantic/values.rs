@@ -2,6 +2,7 @@
 //! use, function parameters. Also the test for expressions built only from
 //! literals and constants.
 
+use crate::semantic::syntax::fields;
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
@@ -33,7 +34,7 @@ impl ModuleConstants {
         if !at_module_level {
             return;
         }
-        let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right"))
+        let (Some(left), Some(right)) = (assignment.child_by_field_id(fields().left), assignment.child_by_field_id(fields().right))
         else {
             return;
         };
@@ -175,10 +176,10 @@ impl AssignmentIndex {
             "augmented_assignment" => true,
             _ => return,
         };
-        let Some(left) = node.child_by_field_name("left").filter(|left| left.kind() == "identifier") else {
+        let Some(left) = node.child_by_field_id(fields().left).filter(|left| left.kind() == "identifier") else {
             return;
         };
-        if node.child_by_field_name("right").is_none() {
+        if node.child_by_field_id(fields().right).is_none() {
             return;
         }
         let Some(scope) = assignment_scope(ancestors) else {
@@ -285,7 +286,7 @@ impl<'a> Values<'a> {
             ValueOrigin::Local { value, augmented, .. } => {
                 let augmented_constant = augmented.iter().all(|augmented| {
                     augmented
-                        .child_by_field_name("right")
+                        .child_by_field_id(fields().right)
                         .is_some_and(|right| self.is_constant_at(right, depth + 1, constant_like))
                 });
                 augmented_constant && self.is_constant_at(value, depth + 1, constant_like)
@@ -324,8 +325,8 @@ impl<'a> Values<'a> {
                 let mut cursor = node.walk();
                 let pairs: Vec<Node<'_>> = node.named_children(&mut cursor).filter(|child| child.kind() != "comment").collect();
                 pairs.into_iter().all(|pair| {
-                    let key_constant = pair.child_by_field_name("key").is_some_and(|key| operand(key, next));
-                    let value_constant = pair.child_by_field_name("value").is_some_and(|value| operand(value, next));
+                    let key_constant = pair.child_by_field_id(fields().key).is_some_and(|key| operand(key, next));
+                    let value_constant = pair.child_by_field_id(fields().value).is_some_and(|value| operand(value, next));
                     pair.kind() == "pair" && key_constant && value_constant
                 })
             }
@@ -339,8 +340,8 @@ impl<'a> Values<'a> {
                 }
             }
             "binary_operator" => {
-                let left = node.child_by_field_name("left");
-                let right = node.child_by_field_name("right");
+                let left = node.child_by_field_id(fields().left);
+                let right = node.child_by_field_id(fields().right);
                 left.is_some_and(|left| operand(left, next)) && right.is_some_and(|right| operand(right, next))
             }
             "call" => self.is_constant_method_call(node, next, operand),
@@ -350,16 +351,16 @@ impl<'a> Values<'a> {
 
     /// `"…".format(constants)`, `"…".join(constants)`, `"…".upper()` and the like.
     fn is_constant_method_call(&self, call: Node<'_>, depth: u32, operand: &dyn Fn(Node<'_>, u32) -> bool) -> bool {
-        let Some(function) = call.child_by_field_name("function").filter(|function| function.kind() == "attribute")
+        let Some(function) = call.child_by_field_id(fields().function).filter(|function| function.kind() == "attribute")
         else {
             return false;
         };
-        let method = function.child_by_field_name("attribute").map(|name| text(name, self.source));
+        let method = function.child_by_field_id(fields().attribute).map(|name| text(name, self.source));
         let string_method = matches!(
             method,
             Some("format" | "join" | "upper" | "lower" | "strip" | "replace" | "lstrip" | "rstrip")
         );
-        let object_constant = function.child_by_field_name("object").is_some_and(|object| operand(object, depth));
+        let object_constant = function.child_by_field_id(fields().object).is_some_and(|object| operand(object, depth));
         if !string_method || !object_constant {
             return false;
         }
@@ -415,7 +416,7 @@ impl<'a> Values<'a> {
                 continue;
             }
             augmented.reverse();
-            let value = node.child_by_field_name("right")?;
+            let value = node.child_by_field_id(fields().right)?;
             return Some(ValueOrigin::Local { assignment: node, value, augmented });
         }
         None
@@ -441,18 +442,18 @@ pub(crate) fn interpolations(string: Node<'_>) -> Vec<Node<'_>> {
     string
         .children(&mut cursor)
         .filter(|child| child.kind() == "interpolation")
-        .filter_map(|interpolation| interpolation.child_by_field_name("expression"))
+        .filter_map(|interpolation| interpolation.child_by_field_id(fields().expression))
         .collect()
 }
 
 fn find_parameter<'tree>(function: Node<'tree>, name: &str, source: &str) -> Option<Node<'tree>> {
-    let parameters = function.child_by_field_name("parameters")?;
+    let parameters = function.child_by_field_id(fields().parameters)?;
     let mut cursor = parameters.walk();
     
     parameters.named_children(&mut cursor).find(|parameter| {
         let identifier = match parameter.kind() {
             "identifier" => Some(*parameter),
-            "default_parameter" | "typed_default_parameter" => parameter.child_by_field_name("name"),
+            "default_parameter" | "typed_default_parameter" => parameter.child_by_field_id(fields().name),
             "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => parameter.named_child(0),
             _ => None,
         };
