@@ -110,6 +110,52 @@ fn parse_and_analyze(bencher: Bencher, line_count: usize) {
         });
 }
 
+/// Every built-in check's name, for the per-check benchmark.
+const CHECK_NAMES: [&str; 18] = [
+    "hardcoded-secret",
+    "sql-injection",
+    "command-injection",
+    "template-injection",
+    "weak-crypto",
+    "tls-verification-disabled",
+    "debug-enabled",
+    "deserialization",
+    "code-injection",
+    "insecure-random",
+    "xxe",
+    "path-traversal",
+    "ssrf",
+    "insecure-tempfile",
+    "bind-all-interfaces",
+    "jwt-verification-disabled",
+    "weak-permissions",
+    "request-without-timeout",
+];
+
+/// Analysis of a parsed 10k-line file under a policy that enables one check,
+/// so the difference to the others is that check's own cost (the module
+/// facts walk is shared by all).
+#[divan::bench(args = CHECK_NAMES)]
+fn analyze_one_check(bencher: Bencher, check: &str) {
+    let document = Document::new(generate_python(10_000));
+    document.tree();
+    // The bundled standard enables every check, so the others are switched off here.
+    let mut markdown = String::from("# Policy\n\n## Checks\n\n");
+    for other in CHECK_NAMES {
+        let severity = if other == check { "" } else { "\nseverity: off" };
+        markdown.push_str(&format!("```guardian\ncheck: {other}{severity}\n```\n\n"));
+    }
+    let source = guardian_policy::DocumentSource {
+        path: ".guardian/steering/bench.md".into(),
+        origin: guardian_policy::Origin::Organization,
+        text: markdown,
+    };
+    let policy = guardian_policy::load_sources(vec![source], &known_checks());
+    let options = AnalyzeOptions { exhaustive: true, ..AnalyzeOptions::default() };
+
+    bencher.bench(|| guardian_analysis::analyze_with(&document, Path::new("orders/views.py"), &policy, &options));
+}
+
 #[divan::bench(args = LINE_COUNTS)]
 fn analyze_parsed_document(bencher: Bencher, line_count: usize) {
     let document = Document::new(generate_python(line_count));

@@ -121,6 +121,14 @@ pub(crate) struct Plan<'p> {
 
 impl<'p> Plan<'p> {
     pub fn new(source: &str, path: &'p Path, policy: &'p Policy, options: &AnalyzeOptions) -> Self {
+        let found = (!options.exhaustive).then(|| FoundWords::scan(source));
+        Self::with_words(source, path, policy, found)
+    }
+
+    /// Plans an analysis with the trigger words already found in `source`
+    /// (`None` runs every check), for a caller that scans parts of the text
+    /// separately.
+    pub fn with_words(source: &str, path: &'p Path, policy: &'p Policy, found: Option<FoundWords>) -> Self {
         let groups = applicable_groups(policy, path);
         let mut settings = check_settings(&groups);
         let query_rules = query_rules(&groups);
@@ -128,8 +136,7 @@ impl<'p> Plan<'p> {
 
         let mut reads_suppressions = true;
         let mut words = None;
-        if !options.exhaustive {
-            let found = FoundWords::scan(source);
+        if let Some(found) = found {
             for check in CheckId::ALL {
                 if settings.is_enabled(check) && !found.may_trigger(check) {
                     settings.disable(check);

@@ -34,6 +34,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::engine::{AnalyzeOptions, ModuleFacts, Plan};
 use crate::fixes::{self, ImportPoint};
+use crate::prefilter::FoundWords;
 use crate::semantic::syntax;
 use crate::{Document, Finding};
 
@@ -46,6 +47,8 @@ pub struct IncrementalAnalysis {
 
 #[derive(Debug)]
 struct Previous {
+    /// The trigger words of each statement and the text up to the next, by the hash of that text.
+    words: HashMap<u64, FoundWords>,
     context: u64,
     import_point: ImportPoint,
     /// Findings of each reusable definition, by the hash of its text.
@@ -113,17 +116,27 @@ impl IncrementalAnalysis {
         policy: &Policy,
         options: &AnalyzeOptions,
     ) -> Vec<Finding> {
-        let plan = Plan::new(source, path, policy, options);
-        if options.exhaustive || !plan.query_rules.is_empty() {
-            // Query rules may match across statements; analyze the whole module.
+        if options.exhaustive {
             self.previous = None;
-            return plan.run(source, tree, options);
+            return Plan::new(source, path, policy, options).run(source, tree, options);
         }
 
         let root = tree.root_node();
         let statements = top_level_statements(root, source);
+        let mut previous = self.previous.take();
+        let (found, words) = found_words(
+            &statements,
+            source,
+            previous.as_mut().map(|previous| &mut previous.words),
+        );
+        let plan = Plan::with_words(source, path, policy, Some(found));
+        if !plan.query_rules.is_empty() {
+            // Query rules may match across statements; analyze the whole module.
+            return plan.run(source, tree, options);
+        }
+
         let context = context_hash(&statements, source, path, policy, &plan, options);
-        let previous = self.previous.take().filter(|previous| previous.context == context);
+        let mut previous = previous.filter(|previous| previous.context == context);
 
         let module = Module {
             source,
@@ -133,7 +146,7 @@ impl IncrementalAnalysis {
             options,
         };
         let mut reused = reusable_definitions(&statements, source, previous.as_ref());
-        let mut result = check(&module, &reused, previous.as_ref());
+        let mut result = check(&module, &reused, previous.as_mut());
         if result.is_none() {
             // The import insertion point moved, so reused import fixes would be wrong.
             reused.clear();
@@ -148,6 +161,7 @@ impl IncrementalAnalysis {
             "incremental analysis finished"
         );
         self.previous = next.map(|(import_point, definitions)| Previous {
+            words,
             context,
             import_point,
             definitions,
@@ -170,7 +184,7 @@ struct Module<'a, 'tree> {
 fn check(
     module: &Module<'_, '_>,
     reused: &HashSet<usize>,
-    previous: Option<&Previous>,
+    previous: Option<&mut Previous>,
 ) -> Option<(Vec<Finding>, Option<NextState>)> {
     let Module {
         source,
@@ -185,7 +199,11 @@ fn check(
     let facts = ModuleFacts::collect_from(root, source, Some(&walked_nodes));
 
     let import_point = fixes::import_insertion_point(root, source, &facts.imports);
-    if !reused.is_empty() && previous.is_some_and(|previous| previous.import_point != import_point) {
+    if !reused.is_empty()
+        && previous
+            .as_ref()
+            .is_some_and(|previous| previous.import_point != import_point)
+    {
         return None;
     }
 
@@ -195,13 +213,22 @@ fn check(
 
     let mut definitions = HashMap::new();
     let mut findings = Vec::new();
+    let mut previous_definitions = previous.map(|previous| &mut previous.definitions);
     for index in reused {
         let statement = &statements[*index];
-        let Some(cached) = previous.and_then(|previous| previous.definitions.get(&statement.hash)) else {
-            continue;
+        let span = statement.node.byte_range();
+        let taken = previous_definitions
+            .as_mut()
+            .and_then(|cached| cached.remove(&statement.hash));
+        // A second definition with the same text finds the first one already moved.
+        let moved = match taken {
+            Some(cached) => move_definition(cached, span),
+            None => match definitions.get(&statement.hash) {
+                Some(cached) => move_definition(CachedDefinition::clone(cached), span),
+                None => continue,
+            },
         };
-        let moved = move_definition(cached, statement.node.byte_range());
-        findings.extend(moved.findings.iter().cloned());
+        findings.extend_from_slice(&moved.findings);
         definitions.insert(statement.hash, moved);
     }
     remember_checked(&mut definitions, statements, &checked, &new_findings, import_point);
@@ -210,6 +237,40 @@ fn check(
 
     let findings = plan.apply_suppressions(source, root, &facts, findings, options);
     Some((findings, Some((import_point, definitions))))
+}
+
+/// Finds the trigger words of the module one statement at a time (each with
+/// the text up to the next statement, so the parts cover the whole text),
+/// reusing the words of parts whose text is unchanged. Returns the words of
+/// the whole module and of each part, for the next analysis.
+fn found_words(
+    statements: &[Statement<'_>],
+    source: &str,
+    mut previous: Option<&mut HashMap<u64, FoundWords>>,
+) -> (FoundWords, HashMap<u64, FoundWords>) {
+    let mut starts: Vec<usize> = statements.iter().map(|statement| statement.node.start_byte()).collect();
+    if let Some(first) = starts.first_mut() {
+        *first = 0;
+    }
+    starts.push(source.len());
+
+    let mut found = FoundWords::none();
+    let mut words = HashMap::with_capacity(statements.len());
+    for part in starts.windows(2) {
+        let text = source.get(part[0]..part[1]).unwrap_or("");
+        let hash = hash_of(&text);
+        let part_words = previous
+            .as_mut()
+            .and_then(|previous| previous.remove(&hash))
+            .or_else(|| words.get(&hash).cloned())
+            .unwrap_or_else(|| FoundWords::scan(text));
+        found.add(&part_words);
+        words.insert(hash, part_words);
+    }
+    if statements.is_empty() {
+        found = FoundWords::scan(source);
+    }
+    (found, words)
 }
 
 /// Returns the module's top-level statements with their text hashes and defined names.
@@ -408,39 +469,24 @@ fn is_import_edit(range: &Range<usize>, import_point: ImportPoint) -> bool {
 }
 
 /// Moves a cached definition's findings to the definition's new position.
-fn move_definition(cached: &CachedDefinition, span: Range<usize>) -> CachedDefinition {
-    let old = cached.span.clone();
-    let shift = |range: &Range<usize>| -> Range<usize> {
+fn move_definition(mut cached: CachedDefinition, span: Range<usize>) -> CachedDefinition {
+    let old = std::mem::replace(&mut cached.span, span.clone());
+    let shift = |range: &mut Range<usize>| {
         if is_inside(range, &old) {
-            (range.start - old.start + span.start)..(range.end - old.start + span.start)
-        } else {
-            range.clone()
+            *range = (range.start - old.start + span.start)..(range.end - old.start + span.start);
         }
     };
 
-    let findings = cached
-        .findings
-        .iter()
-        .map(|finding| {
-            let mut moved = finding.clone();
-            moved.range = shift(&finding.range);
-            moved
-                .related
-                .iter_mut()
-                .for_each(|related| related.range = shift(&related.range));
-            moved
-                .fixes
-                .iter_mut()
-                .flat_map(|fix| fix.edits.iter_mut())
-                .for_each(|edit| edit.range = shift(&edit.range));
-            moved
-        })
-        .collect();
-    CachedDefinition {
-        name: cached.name.clone(),
-        span,
-        findings,
+    for finding in &mut cached.findings {
+        shift(&mut finding.range);
+        finding.related.iter_mut().for_each(|related| shift(&mut related.range));
+        finding
+            .fixes
+            .iter_mut()
+            .flat_map(|fix| fix.edits.iter_mut())
+            .for_each(|edit| shift(&mut edit.range));
     }
+    cached
 }
 
 /// Returns whether `name` occurs in `text` as a whole identifier.

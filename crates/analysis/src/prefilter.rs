@@ -88,23 +88,35 @@ static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
 });
 
 /// The trigger words that occur in one file.
+#[derive(Debug, Clone)]
 pub(crate) struct FoundWords {
     found: Vec<bool>,
 }
 
 impl FoundWords {
+    /// Returns an empty set, to [`FoundWords::add`] the words of a file's parts to.
+    pub fn none() -> Self {
+        Self {
+            found: vec![false; VOCABULARY.words.len()],
+        }
+    }
+
     /// Scans `text` once for every trigger word, overlapping matches
     /// included, and the joined bodies of its split string literals.
     pub fn scan(text: &str) -> Self {
-        let vocabulary = &*VOCABULARY;
-        let mut found = Self {
-            found: vec![false; vocabulary.words.len()],
-        };
+        let mut found = Self::none();
         found.scan_more(text);
         for joined in joined_literals(text) {
             found.scan_more(&joined);
         }
         found
+    }
+
+    /// Adds the words found in another part of the same file.
+    pub fn add(&mut self, other: &FoundWords) {
+        for (found, other) in self.found.iter_mut().zip(&other.found) {
+            *found |= *other;
+        }
     }
 
     fn scan_more(&mut self, text: &str) {
