@@ -104,7 +104,7 @@ pub(crate) fn analyze_source(source: &str, path: &Path, policy: &Policy, options
     plan.run(source, &tree, options)
 }
 
-/// What one file's analysis runs: the rule groups that apply to its path,
+/// The plan of one file's analysis: the rule groups that apply to its path,
 /// the checks the prefilter left on, and the custom rules.
 pub(crate) struct Plan<'p> {
     path: &'p Path,

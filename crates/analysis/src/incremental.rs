@@ -13,7 +13,7 @@
 //! findings, moved by however far the definition moved.
 //!
 //! Taint can flow through the return value of a helper function defined in
-//! the same file, so a definition is checked again when it mentions the name
+//! the same file. So a definition is checked again when it mentions the name
 //! of a definition that changed, and the facts of every helper it mentions
 //! are collected. Findings whose locations reach outside their definition,
 //! other than an import insertion, are never reused.
@@ -55,8 +55,8 @@ struct Previous {
     definitions: HashMap<u64, CachedDefinition>,
 }
 
-/// What [`IncrementalAnalysis::check`] keeps for the next analysis: the import
-/// insertion point and the findings of each reusable definition.
+/// The state [`check`] keeps for the next analysis: the import insertion
+/// point and the findings of each reusable definition.
 type NextState = (ImportPoint, HashMap<u64, CachedDefinition>);
 
 #[derive(Debug, Clone)]
@@ -217,11 +217,11 @@ fn check(
     for index in reused {
         let statement = &statements[*index];
         let span = statement.node.byte_range();
-        let taken = previous_definitions
+        let removed_entry = previous_definitions
             .as_mut()
             .and_then(|cached| cached.remove(&statement.hash));
         // A second definition with the same text finds the first one already moved.
-        let moved = match taken {
+        let moved = match removed_entry {
             Some(cached) => move_definition(cached, span),
             None => match definitions.get(&statement.hash) {
                 Some(cached) => move_definition(CachedDefinition::clone(cached), span),
@@ -447,7 +447,7 @@ fn remember_checked(
     }
 }
 
-/// Every byte range a finding carries: its own, related locations and fix edits.
+/// Returns every byte range a finding carries: its own, related locations and fix edits.
 fn locations(finding: &Finding) -> impl Iterator<Item = Range<usize>> + '_ {
     let related = finding.related.iter().map(|related| related.range.clone());
     let edits = finding

@@ -7,7 +7,7 @@
 //! part of a resolved call name always appears in the file, in the call or
 //! in the import that binds it, and so do keyword names and literal values.
 //! One Aho-Corasick automaton over every check's words finds which words a
-//! file contains; a check whose trigger is not satisfied is switched off for
+//! file contains. A check whose trigger is not satisfied is switched off for
 //! that file, and a file where no check, custom rule or suppression comment
 //! can apply is never parsed at all.
 //!
@@ -94,7 +94,7 @@ pub(crate) struct FoundWords {
 }
 
 impl FoundWords {
-    /// Returns an empty set, to [`FoundWords::add`] the words of a file's parts to.
+    /// Returns an empty set, which [`FoundWords::add`] fills part by part.
     pub fn none() -> Self {
         Self {
             found: vec![false; VOCABULARY.words.len()],
