@@ -11,7 +11,8 @@ use std::sync::LazyLock;
 
 use divan::Bencher;
 use guardian_analysis::{
-    AnalyzeOptions, Document, IncrementalAnalysis, LineCol, LineIndex, Policy, PositionEncoding, analyze, known_checks,
+    AnalyzeOptions, Document, IncrementalAnalysis, LineCol, LineIndex, Policy, PositionEncoding, analyze, catalog,
+    known_checks,
 };
 
 const LINE_COUNTS: [usize; 3] = [1_000, 10_000, 50_000];
@@ -111,37 +112,20 @@ fn parse_and_analyze(bencher: Bencher, line_count: usize) {
 }
 
 /// Every built-in check's name, for the per-check benchmark.
-const CHECK_NAMES: [&str; 18] = [
-    "hardcoded-secret",
-    "sql-injection",
-    "command-injection",
-    "template-injection",
-    "weak-crypto",
-    "tls-verification-disabled",
-    "debug-enabled",
-    "deserialization",
-    "code-injection",
-    "insecure-random",
-    "xxe",
-    "path-traversal",
-    "ssrf",
-    "insecure-tempfile",
-    "bind-all-interfaces",
-    "jwt-verification-disabled",
-    "weak-permissions",
-    "request-without-timeout",
-];
+fn check_names() -> Vec<&'static str> {
+    catalog().iter().map(|check| check.name).collect()
+}
 
 /// Analysis of a parsed 10k-line file under a policy that enables one check,
 /// so the difference to the others is that check's own cost (the module
 /// facts walk is shared by all).
-#[divan::bench(args = CHECK_NAMES)]
+#[divan::bench(args = check_names())]
 fn analyze_one_check(bencher: Bencher, check: &str) {
     let document = Document::new(generate_python(10_000));
     document.tree();
     // The bundled standard enables every check, so the others are switched off here.
     let mut markdown = String::from("# Policy\n\n## Checks\n\n");
-    for other in CHECK_NAMES {
+    for other in check_names() {
         let severity = if other == check { "" } else { "\nseverity: off" };
         markdown.push_str(&format!("```guardian\ncheck: {other}{severity}\n```\n\n"));
     }

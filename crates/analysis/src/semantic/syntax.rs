@@ -151,26 +151,7 @@ pub(crate) enum Walk {
 /// Visits `root` and every descendant in source order, using a tree cursor
 /// instead of recursion so deeply nested code cannot overflow the stack.
 pub(crate) fn walk<'tree>(root: Node<'tree>, mut visit: impl FnMut(Node<'tree>) -> Walk) {
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        let descend = visit(node) == Walk::Descend;
-        if descend && cursor.goto_first_child() {
-            continue;
-        }
-
-        loop {
-            if cursor.node().id() == root.id() {
-                return;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return;
-            }
-        }
-    }
+    walk_with_ancestors(root, |node, _| visit(node));
 }
 
 /// Visits `root` and every descendant in source order, like [`walk`], and
