@@ -2,9 +2,10 @@
 //! documents go first, and which documents keep a syntax tree between edits.
 //!
 //! Analyses run in two lanes, each with its own semaphore of one permit per
-//! CPU. Documents edited recently use the edit lane, and every other document
-//! (first analyses after `didOpen`, re-analyses after a policy change) uses
-//! the background lane. So opening many files at once queues their analyses,
+//! CPU, so at most twice as many analyses as CPUs run at once, and only when
+//! both lanes are busy. Documents edited recently use the edit lane, and
+//! every other document (first analyses after `didOpen`, re-analyses after a
+//! policy change) uses the background lane. So opening many files at once queues their analyses,
 //! instead of running all of them at once and holding all their trees. An
 //! edit waits only for other edit-lane analyses, never behind that queue.
 //!

@@ -264,11 +264,18 @@ pub async fn pull(session: &Arc<Session>, params: DocumentDiagnosticParams) -> j
         return Ok(unchanged_report(result_id));
     }
 
-    let version = snapshot.version();
+    // Wait for a permit without holding a copy of the document, then copy it again.
+    let inputs = snapshot.inputs();
+    drop(snapshot);
     let Ok(_permit) = session.analysis_permit(&uri).await else {
         tracing::error!(uri = uri.as_str(), "no analysis permit because the analysis lanes are closed; failing the pull request");
         return Err(jsonrpc::Error::internal_error());
     };
+    let Some(snapshot) = DocumentSnapshot::take(session, &uri).filter(|snapshot| snapshot.inputs() == inputs) else {
+        tracing::debug!(uri = uri.as_str(), "document changed while the pull waited for a permit");
+        return Err(content_modified());
+    };
+    let version = snapshot.version();
     let session_for_check = Arc::clone(session);
     let uri_for_check = uri.clone();
     let analyzed = guard::blocking("pull analysis", move || {
@@ -340,7 +347,7 @@ type AnalysisInputs = (u64, i32, u64);
 /// Returns the inputs of what it published.
 async fn publish_latest(session: &Arc<Session>, uri: &Uri, last_published: Option<AnalysisInputs>) -> Option<AnalysisInputs> {
     // The permit comes before the copy, so a run that waited analyzes the version current when it starts.
-    let Ok(_permit) = session.analysis_permit(uri).await else {
+    let Ok(permit) = session.analysis_permit(uri).await else {
         tracing::error!(uri = uri.as_str(), "no analysis permit because the analysis lanes are closed; skipping the analysis");
         return None;
     };
@@ -375,6 +382,8 @@ async fn publish_latest(session: &Arc<Session>, uri: &Uri, last_published: Optio
         }
     };
 
+    // Sending waits for the publish lock and the client; another analysis may run meanwhile.
+    drop(permit);
     let count = diagnostics.len();
     let when = PublishWhen::Analyzed { open_sequence: inputs.0, version };
     if !publish(session, uri.clone(), diagnostics, when).await {
