@@ -258,7 +258,7 @@ fn found_words(
     let mut words = HashMap::with_capacity(statements.len());
     for part in starts.windows(2) {
         let text = source.get(part[0]..part[1]).unwrap_or("");
-        let hash = hash_of(&text);
+        let hash = hash_text(0, text);
         let part_words = previous
             .as_mut()
             .and_then(|previous| previous.remove(&hash))
@@ -282,7 +282,7 @@ fn top_level_statements<'tree>(root: Node<'tree>, source: &'tree str) -> Vec<Sta
             Statement {
                 node,
                 name: defined_name(node, source),
-                hash: hash_of(&(node.kind_id(), text)),
+                hash: hash_text(node.kind_id(), text),
             }
         })
         .collect()
@@ -499,10 +499,9 @@ fn mentions_word(text: &str, name: &str) -> bool {
     })
 }
 
-fn hash_of(value: &impl Hash) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
+/// Hashes a text with a tag that keeps equal texts of different kinds apart.
+fn hash_text(tag: u16, text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), u64::from(tag))
 }
 
 #[cfg(test)]
