@@ -175,9 +175,12 @@ pub(crate) fn mentions_any_call(text: &str, names: &[String]) -> bool {
 /// with a backslash-newline inside, without it. Only the bodies are kept,
 /// without prefixes and quotes; escapes stay as written.
 ///
-/// NOTE: this is a lexer for string boundaries only. Literals nested inside
-/// f-string replacement fields are part of the outer literal's body, so a
-/// split literal inside a replacement field is not joined.
+/// The bodies of f-strings and t-strings with a replacement field are
+/// scanned again the same way, so literals split inside `{…}` are joined.
+///
+/// NOTE: this is a lexer for string boundaries only. A replacement field that
+/// reuses the f-string's own quote (allowed since Python 3.12) ends the
+/// literal early here, and the rest of that line is read as code.
 pub(crate) fn joined_literals(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut joined = Vec::new();
@@ -191,6 +194,10 @@ pub(crate) fn joined_literals(text: &str) -> Vec<String> {
             }
             b'\'' | b'"' => {
                 let body = string_body(bytes, position);
+                let inner = text.get(body.clone()).unwrap_or("");
+                if is_formatted(bytes, position) && inner.contains('{') {
+                    joined.extend(joined_literals(inner));
+                }
                 position = body.end + closing_length(bytes, position, body.end);
                 run.push(body);
                 if !next_is_literal(bytes, position) {
@@ -202,6 +209,12 @@ pub(crate) fn joined_literals(text: &str) -> Vec<String> {
     }
     flush_run(text, &mut run, &mut joined);
     joined
+}
+
+/// Returns whether the literal whose opening quote is at `quote` has an `f` or `t` prefix.
+fn is_formatted(bytes: &[u8], quote: usize) -> bool {
+    let prefix = bytes[..quote].iter().rev().take_while(|byte| byte.is_ascii_alphabetic()).take(3);
+    prefix.into_iter().any(|byte| matches!(byte, b'f' | b'F' | b't' | b'T'))
 }
 
 /// Keeps a finished run of literals when it was split: several literals, or one with a backslash-newline.
@@ -344,6 +357,11 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(joined_literals("a = 'x' if b else 'y'\n"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn literals_split_inside_replacement_fields_are_joined() {
+        assert_eq!(joined_literals("x = f\"{'AK' 'IA12'}\"\n"), vec!["AKIA12".to_owned()]);
     }
 
     #[test]

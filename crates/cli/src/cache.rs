@@ -191,14 +191,21 @@ fn key_hash(policy: &Policy, steering_paths: &[PathBuf], today: Date) -> u128 {
     add(&FORMAT_VERSION.to_le_bytes());
     add(executable_identity().as_bytes());
     add(today.to_string().as_bytes());
+    // Paths are canonical where they exist, so `..` or a relative spelling
+    // of the same folder finds the same cache.
     for path in steering_paths {
-        add(path.as_os_str().as_encoded_bytes());
+        add(canonical(path).as_os_str().as_encoded_bytes());
     }
     for document in &policy.documents {
-        add(document.path.as_os_str().as_encoded_bytes());
+        add(canonical(&document.path).as_os_str().as_encoded_bytes());
         add(document.text.as_bytes());
     }
     hasher.digest128()
+}
+
+/// Returns the canonical form of a path, or the path as given when it cannot be resolved (bundled documents).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Returns the size and modification time of the running executable, or an empty string when they cannot be read.

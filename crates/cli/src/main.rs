@@ -48,9 +48,10 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Lsp => lsp::run(),
-        // `check` and `rules` print warnings for people themselves; logs show only errors unless asked.
+        // `check` and `rules` print warnings for people themselves; logs show only errors unless asked,
+        // and the cache's warnings, because a cache that cannot be used only costs time and says so nowhere else.
         Command::Check(arguments) => {
-            init_logging("error");
+            init_logging("error,guardian::cache=warn");
             check::run(&arguments)
         }
         Command::Policy(arguments) => {

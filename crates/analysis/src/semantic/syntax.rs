@@ -340,7 +340,7 @@ pub(crate) fn literal_string(node: Node<'_>, source: &str) -> Option<String> {
 
 fn decode_simple_escapes(body: &str) -> String {
     let mut decoded = String::with_capacity(body.len());
-    let mut characters = body.chars();
+    let mut characters = body.chars().peekable();
     while let Some(character) = characters.next() {
         if character != '\\' {
             decoded.push(character);
@@ -350,6 +350,10 @@ fn decode_simple_escapes(body: &str) -> String {
             Some('n') => decoded.push('\n'),
             Some('t') => decoded.push('\t'),
             Some('\n') => {}
+            // Python reads a CRLF or a lone CR as a line break, so this is a line continuation too.
+            Some('\r') => {
+                characters.next_if_eq(&'\n');
+            }
             Some(other @ ('\\' | '\'' | '"')) => decoded.push(other),
             Some(other) => {
                 decoded.push('\\');
