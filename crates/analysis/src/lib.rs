@@ -24,7 +24,7 @@ pub use finding::{Edit, Finding, Fix, FixKind, Related, apply_edits};
 pub use jiff::civil::Date;
 pub use suppression::{EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 pub use guardian_policy::{CheckOption, OptionKind, Policy, SectionId, Severity};
-pub use line_index::{LineCol, LineIndex, PositionEncoding};
+pub use line_index::{IndexedText, LineCol, LineIndex, PositionEncoding};
 
 use std::path::Path;
 

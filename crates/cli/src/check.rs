@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use guardian_analysis::{AnalyzeOptions, Date, Document, Finding, LineIndex, Policy, Severity};
+use guardian_analysis::{AnalyzeOptions, Date, Document, Finding, Policy, Severity};
 use guardian_policy::{LoadOptions, PolicyProblem};
 use rayon::prelude::*;
 
@@ -137,25 +137,7 @@ pub struct FileReport {
 /// The syntax tree is not kept: on a large corpus the trees of every file
 /// would dominate memory, and only `--fix` needs a tree again (it parses the
 /// text anew).
-pub struct SourceText {
-    text: String,
-    line_index: LineIndex,
-}
-
-impl SourceText {
-    pub fn new(text: String) -> Self {
-        let line_index = LineIndex::new(&text);
-        Self { text, line_index }
-    }
-
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    pub fn line_index(&self) -> &LineIndex {
-        &self.line_index
-    }
-}
+pub use guardian_analysis::IndexedText as SourceText;
 
 /// A file that was found but not analyzed.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,56 +3,13 @@
 //! [`Document`](guardian_analysis::Document), it has no syntax tree, because
 //! the policy crate reparses the whole Markdown text on every check.
 
-use std::ops::Range;
-
-use guardian_analysis::{EditError, LineCol, LineIndex, PositionEncoding};
-
 /// Markdown text and its line index.
-#[derive(Debug, Clone)]
-pub struct MarkdownText {
-    text: String,
-    line_index: LineIndex,
-}
-
-impl MarkdownText {
-    pub fn new(text: String) -> Self {
-        let line_index = LineIndex::new(&text);
-        Self { text, line_index }
-    }
-
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    pub fn line_index(&self) -> &LineIndex {
-        &self.line_index
-    }
-
-    /// Converts a byte offset to a line and column; see [`LineIndex::line_col`].
-    pub fn line_col(&self, offset: usize, encoding: PositionEncoding) -> LineCol {
-        self.line_index.line_col(&self.text, offset, encoding)
-    }
-
-    /// Replaces `range` with `new_text`, rejecting a range outside the text or inside a UTF-8 character.
-    pub fn edit(&mut self, range: Range<usize>, new_text: &str) -> Result<(), EditError> {
-        let in_bounds = range.start <= range.end && range.end <= self.text.len();
-        if !in_bounds {
-            return Err(EditError::OutOfBounds { start: range.start, end: range.end, len: self.text.len() });
-        }
-        let on_char_boundaries = self.text.is_char_boundary(range.start) && self.text.is_char_boundary(range.end);
-        if !on_char_boundaries {
-            return Err(EditError::NotCharBoundary { start: range.start, end: range.end });
-        }
-
-        self.text.replace_range(range.clone(), new_text);
-        let new_end = range.start + new_text.len();
-        self.line_index.apply_edit(&self.text, range, new_end);
-        Ok(())
-    }
-}
+pub use guardian_analysis::IndexedText as MarkdownText;
 
 #[cfg(test)]
 mod tests {
+    use guardian_analysis::{EditError, LineCol, LineIndex, PositionEncoding};
+
     use super::*;
 
     #[test]
