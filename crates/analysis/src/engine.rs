@@ -149,6 +149,11 @@ impl<'p> Plan<'p> {
         Self { path, policy, groups, settings, query_rules, regex_rules, reads_suppressions, words }
     }
 
+    /// Returns whether the text may hold suppression comments, which are then read.
+    pub fn reads_suppressions(&self) -> bool {
+        self.reads_suppressions
+    }
+
     /// Returns whether anything but the `regex:` rules needs the syntax tree.
     fn needs_tree(&self) -> bool {
         self.settings.any_enabled() || !self.query_rules.is_empty() || self.reads_suppressions
@@ -217,7 +222,7 @@ impl<'p> Plan<'p> {
 
     pub fn run(&self, source: &str, tree: &Tree, options: &AnalyzeOptions) -> Vec<Finding> {
         let root = tree.root_node();
-        let facts = ModuleFacts::collect(root, source);
+        let facts = ModuleFacts::collect_from(root, source, None, self.reads_suppressions);
         let context = self.context(source, root, &facts);
         let mut raw_findings = checks::run(&context);
         raw_findings.extend(custom_query::run(&context, &self.query_rules));
@@ -353,14 +358,17 @@ pub(crate) struct ModuleFacts<'tree> {
 }
 
 impl<'tree> ModuleFacts<'tree> {
-    fn collect(root: Node<'tree>, source: &str) -> Self {
-        Self::collect_from(root, source, None)
-    }
-
     /// Collects the facts of the whole module, or of the given top-level
     /// statements only (in source order), for an incremental analysis that
     /// checks some statements and reuses the findings of the others.
-    pub fn collect_from(root: Node<'tree>, source: &str, statements: Option<&[Node<'tree>]>) -> Self {
+    /// Comments are collected only when `reads_comments` is set, because
+    /// only suppression comments matter.
+    pub fn collect_from(
+        root: Node<'tree>,
+        source: &str,
+        statements: Option<&[Node<'tree>]>,
+        reads_comments: bool,
+    ) -> Self {
         let mut facts = Self {
             imports: ImportMap::default(),
             constants: ModuleConstants::default(),
@@ -370,9 +378,8 @@ impl<'tree> ModuleFacts<'tree> {
         let kinds = syntax::kinds();
         let mut functions = FunctionIndexBuilder::default();
         // Imports, assignments and definitions are statements, so expressions
-        // need a visit only for the comments in them, and comments matter
-        // only as suppressions, which name Guardian.
-        let statements_only = !syntax::contains_ignoring_ascii_case(source, "guardian");
+        // need a visit only for the comments in them.
+        let statements_only = !reads_comments;
         let mut visit = |node: Node<'tree>, ancestors: &[Node<'tree>]| {
             let kind = node.kind_id();
             if kind == kinds.import_statement || kind == kinds.import_from_statement || kind == kinds.future_import_statement {

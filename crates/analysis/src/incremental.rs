@@ -194,9 +194,9 @@ fn check(
         options,
     } = *module;
     let checked: Vec<usize> = (0..statements.len()).filter(|index| !reused.contains(index)).collect();
-    let walked = statements_to_walk(statements, source, &checked);
+    let walked = statements_to_walk(statements, source, &checked, plan.reads_suppressions());
     let walked_nodes: Vec<Node<'_>> = walked.iter().map(|index| statements[*index].node).collect();
-    let facts = ModuleFacts::collect_from(root, source, Some(&walked_nodes));
+    let facts = ModuleFacts::collect_from(root, source, Some(&walked_nodes), plan.reads_suppressions());
 
     let import_point = fixes::import_insertion_point(root, source, &facts.imports);
     if !reused.is_empty()
@@ -372,10 +372,15 @@ fn reusable_definitions<'a>(
 /// Returns the statements whose facts the checked statements need: the
 /// checked ones, every statement that is not a definition, definitions with
 /// imports or suppression comments, and the helpers the checked statements
-/// mention, transitively.
-fn statements_to_walk(statements: &[Statement<'_>], source: &str, checked: &[usize]) -> Vec<usize> {
+/// mention, transitively. `may_hold_suppressions` is false when the module
+/// has no suppression comment at all.
+fn statements_to_walk(
+    statements: &[Statement<'_>],
+    source: &str,
+    checked: &[usize],
+    may_hold_suppressions: bool,
+) -> Vec<usize> {
     let text_of = |index: usize| source.get(statements[index].node.byte_range()).unwrap_or("");
-    let may_hold_suppressions = syntax::contains_ignoring_ascii_case(source, "guardian");
     let mut walked: HashSet<usize> = checked.iter().copied().collect();
     for (index, statement) in statements.iter().enumerate() {
         let text = text_of(index);
