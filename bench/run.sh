@@ -69,7 +69,7 @@ timed() {
 
 target_list="${targets[*]}"
 # Cold: --no-cache, every file read and analyzed. Warm: the on-disk cache
-# that the warm-up run fills answers for every unchanged file.
+# that the warm-up run fills provides the findings of every unchanged file.
 guardian_command="${guardian} check --format json --no-color --no-cache ${target_list} > ${results}/guardian.json"
 guardian_warm_command="${guardian} check --format json --no-color ${target_list} > ${results}/guardian-warm.json"
 ruff_command="${venv}/bin/ruff check --select S --no-cache --output-format concise ${target_list} > ${results}/ruff.txt 2>/dev/null"

@@ -111,7 +111,7 @@ fn parse_and_analyze(bencher: Bencher, line_count: usize) {
         });
 }
 
-/// Every built-in check's name, for the per-check benchmark.
+/// Returns every built-in check's name, for the per-check benchmark.
 fn check_names() -> Vec<&'static str> {
     catalog().iter().map(|check| check.name).collect()
 }
@@ -149,9 +149,9 @@ fn analyze_parsed_document(bencher: Bencher, line_count: usize) {
     bencher.bench(|| analyze(&document, Path::new("orders/views.py"), policy));
 }
 
-/// One keystroke in the middle of the file, as an editor sends it, then an
-/// incremental analysis: alternately types and deletes one character of a
-/// comment, so the file keeps its size.
+/// Measures one keystroke in the middle of the file, as an editor sends it,
+/// then an incremental analysis. It alternately types and deletes one
+/// character of a comment, so the file keeps its size.
 #[divan::bench(args = LINE_COUNTS)]
 fn edit_and_analyze_incrementally(bencher: Bencher, line_count: usize) {
     let source = generate_python(line_count);

@@ -45,7 +45,7 @@ pub(crate) fn add_import(root: Node<'_>, source: &str, imports: &ImportMap, impo
     }
 }
 
-/// Where [`add_import`] inserts a new import line.
+/// The place where [`add_import`] inserts a new import line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum ImportPoint {
     /// After the last import statement at module level.

@@ -90,9 +90,9 @@ pub fn analyze_with(document: &Document, path: &Path, policy: &Policy, options: 
 /// Analyzes Python source text that has not been parsed yet.
 ///
 /// Gives the same findings as [`analyze_with`] on a [`Document`] of the same
-/// text, but parses only when the keyword prefilter finds that a check, a
+/// text. It parses only when the keyword prefilter finds that a check, a
 /// custom rule or a suppression comment can apply, so a batch run such as
-/// `guardian check` never parses most files that cannot have findings.
+/// `guardian check` skips parsing the files without any trigger word.
 pub fn analyze_source(text: &str, path: &Path, policy: &Policy, options: &AnalyzeOptions) -> Vec<Finding> {
     engine::analyze_source(text, path, policy, options)
 }

@@ -1,8 +1,9 @@
 //! The keyword prefilter must not lose findings. Every analysis in these
-//! tests runs with and without the prefilter (see `common`), so each file here
+//! tests runs with and without the prefilter (see `common`). Each file here
 //! is a case where a naive scan of the raw text misses the trigger word:
-//! literals joined by implicit concatenation or a backslash-newline, and an
-//! all-interfaces address inside a ZeroMQ endpoint.
+//! literals joined by implicit concatenation (also inside an f-string's
+//! `{…}`) or by a backslash-newline (LF or CRLF), and an all-interfaces
+//! address inside a ZeroMQ endpoint.
 
 mod common;
 

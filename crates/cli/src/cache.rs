@@ -5,9 +5,9 @@
 //! contains a `CACHEDIR.TAG`, so backup tools skip it, and a `.gitignore` of `*`,
 //! so git ignores it. Each cache file belongs to one key: the Guardian
 //! version and executable, the policy (the path and text of every loaded
-//! steering document, and the `--steering` folders) and today's date in UTC,
-//! because an `until=` date in a suppression comment makes findings depend on
-//! the day. A cache file maps each file's path relative to the workspace root
+//! steering document, and the `--steering` folders) and today's date in UTC.
+//! The date is part of the key because an `until=` date in a suppression
+//! comment makes findings depend on the day. A cache file maps each file's path relative to the workspace root
 //! to the hash of its content and its findings, so an entry applies only to
 //! the exact bytes it was computed from.
 //!

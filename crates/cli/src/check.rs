@@ -431,9 +431,9 @@ fn analyze_file(file: SourceFile, workspace: &Workspace, index: usize, today: Da
 
 /// Analyzes one file's text and returns its findings without `off` ones, sorted by position.
 ///
-/// The analysis parses the text only when it needs a tree, and drops the
-/// tree before this returns. Returns `None` when the analysis panicked:
-/// that is a bug in the analysis, and it costs this file, not the whole run.
+/// Parses the text only when the analysis needs a tree, and drops the tree
+/// before returning. Returns `None` when the analysis panicked: that is a bug
+/// in the analysis, and it costs this file, not the whole run.
 pub fn analyze_text(text: &str, relative_path: &Path, policy: &Policy, today: Date) -> Option<Vec<Finding>> {
     let options = AnalyzeOptions { today: Some(today), ..AnalyzeOptions::default() };
     guard_analysis(|| guardian_analysis::analyze_source(text, relative_path, policy, &options))

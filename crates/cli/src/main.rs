@@ -48,8 +48,8 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Lsp => lsp::run(),
-        // `check` and `rules` print warnings for people themselves; logs show only errors unless asked,
-        // and the cache's warnings, because a cache that cannot be used only costs time and says so nowhere else.
+        // `check` and `rules` print warnings for people themselves, so logs show only errors unless requested.
+        // The cache's warnings show too: a cache that cannot be used only costs time, and nothing else reports it.
         Command::Check(arguments) => {
             init_logging("error,guardian::cache=warn");
             check::run(&arguments)

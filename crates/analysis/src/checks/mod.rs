@@ -232,8 +232,8 @@ pub(crate) struct Context<'a> {
     pub imports: &'a ImportMap,
     pub values: Values<'a>,
     pub settings: &'a CheckSettings,
-    /// The last callee resolved, by call node id: every check that handles a
-    /// call asks for its callee, so it is resolved once per call.
+    /// The last callee resolved, by call node id. Every check that handles a
+    /// call reads its callee, so it is resolved once per call.
     pub last_callee: RefCell<Option<(usize, Option<String>)>>,
     /// The trigger words the file contains; `None` when the prefilter is off.
     pub words: Option<&'a FoundWords>,

@@ -45,11 +45,12 @@ pub(crate) fn kinds() -> &'static Kinds {
     &KINDS
 }
 
-/// Returns whether a node can have statements among its descendants: the
-/// module, blocks, compound statements and their clauses, definitions,
-/// expression statements (whose child may be an assignment), assignments
-/// (`a = b = 1` nests them) and anything with a syntax error inside, where
-/// error recovery may have put statements. Expressions cannot.
+/// Returns whether a node can have statements among its descendants.
+/// These are the module, blocks, compound statements and their clauses,
+/// definitions, expression statements (whose child may be an assignment),
+/// and assignments (`a = b = 1` nests them). So is anything with a syntax
+/// error inside, where error recovery may have put statements. Expressions
+/// cannot.
 pub(crate) fn may_contain_statements(node: Node<'_>) -> bool {
     static CONTAINERS: LazyLock<Vec<bool>> = LazyLock::new(|| {
         let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();

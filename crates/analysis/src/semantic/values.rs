@@ -112,8 +112,8 @@ impl FunctionIndex {
         index
     }
 
-    /// Adds the next `function_definition` in source order; `open` holds the
-    /// indexes of the functions that may still enclose later ones.
+    /// Adds the next `function_definition` in source order. `open` contains
+    /// the indexes of the functions that may still enclose later ones.
     fn push(&mut self, function: Node<'_>, open: &mut Vec<usize>) {
         while open.last().is_some_and(|&last| self.functions[last].end <= function.start_byte()) {
             open.pop();

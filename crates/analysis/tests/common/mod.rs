@@ -45,8 +45,8 @@ pub fn analyze_source(source: &str) -> Vec<Finding> {
 
 /// Analyzes `source` as the file `path`, three ways that must agree: on a
 /// parsed document with the keyword prefilter, on the same document without
-/// it, and from the text alone (which parses only when the prefilter says
-/// so). Every test that analyzes code therefore also tests the prefilter.
+/// it, and from the text alone (which parses only when the prefilter finds
+/// a trigger word). Every test that analyzes code therefore also tests the prefilter.
 pub fn analyze_with_policy(source: &str, policy: &Policy, path: &Path) -> Vec<Finding> {
     let options = AnalyzeOptions {
         today: Some(today()),

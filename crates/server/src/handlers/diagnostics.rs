@@ -145,7 +145,7 @@ pub async fn clear(session: &Session, uri: Uri, when: PublishWhen) {
 ///
 /// The analysis reuses the findings of definitions that did not change since
 /// the document's previous analysis. While another analysis of the same
-/// document holds that state, this one analyzes the whole document instead
+/// document uses that state, this one analyzes the whole document instead
 /// of waiting.
 pub fn findings(snapshot: &Snapshot) -> Vec<Finding> {
     let (document, path, policy) = (&snapshot.document, &snapshot.analysis_path, &snapshot.policy.policy);
